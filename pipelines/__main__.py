@@ -1,0 +1,131 @@
+"""Command line: python -m pipelines {load,indicators,loads,quarantine,generate}.
+
+A thin layer: each command parses its options and calls the library.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from . import metrics
+from .config import settings
+from .loader import load_file
+from .schema import KINDS
+from .store import read_connection
+
+INTERNAL_WARNING = "OFFICIAL-SENSITIVE: unsuppressed figures for internal use only; do not publish."
+
+
+def _db_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--db", help="DuckDB file (default: $PM_DB or data/partnership.duckdb)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m pipelines", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("load", help="load CSV or XLSX extracts into the database")
+    p.add_argument("paths", nargs="+", type=Path)
+    p.add_argument("--kind", choices=list(KINDS), help="the extract's kind (default: detected from its columns)")
+    _db_option(p)
+
+    p = sub.add_parser("indicators", help="print every indicator the loaded data supports")
+    p.add_argument("--json", action="store_true", help="JSON array as in the data contract (the only format)")
+    p.add_argument("--by", default="", help="breakdown: one dimension, or two joined by a comma")
+    p.add_argument("--unsuppressed", action="store_true", help="show counts of 1-5 (internal use only)")
+    _db_option(p)
+
+    p = sub.add_parser("loads", help="the history of loads")
+    p.add_argument("--json", action="store_true")
+    _db_option(p)
+
+    p = sub.add_parser("quarantine", help="rows that broke the contract, with the reason")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--load-id", type=int)
+    _db_option(p)
+
+    p = sub.add_parser("generate", help="write synthetic extracts for a fictional partnership")
+    p.add_argument("--out", type=Path, required=True)
+    p.add_argument("--seed", type=int, default=42)
+    p.add_argument("--scale", type=float, default=1.0)
+    return parser
+
+
+def cmd_load(args: argparse.Namespace) -> int:
+    cfg = settings(args.db)
+    failed = 0
+    for path in args.paths:
+        result = load_file(path, cfg, args.kind)
+        print(result.summary(), flush=True)
+        failed += result.status == "failed"
+    return 1 if failed else 0
+
+
+def cmd_indicators(args: argparse.Namespace) -> int:
+    cfg = settings(args.db)
+    by = tuple(d.strip() for d in args.by.split(",") if d.strip())
+    with read_connection(cfg.db_path) as con:
+        cells = metrics.compute(con, by, threshold=cfg.suppression_threshold)
+    if args.unsuppressed:
+        print(INTERNAL_WARNING, file=sys.stderr)
+    print(json.dumps([c.as_contract(show_small=args.unsuppressed) for c in cells], indent=1))
+    return 0
+
+
+def _rows(db: str | None, sql: str, params: list) -> list[dict]:
+    with read_connection(settings(db).db_path) as con:
+        cur = con.execute(sql, params)
+        names = [d[0] for d in cur.description]
+        return [dict(zip(names, r)) for r in cur.fetchall()]
+
+
+def cmd_loads(args: argparse.Namespace) -> int:
+    rows = _rows(args.db, "SELECT load_id, file, sha256, kind, rows_read, rows_loaded, rows_quarantined, status, "
+                          "message, started_at, finished_at FROM loads ORDER BY load_id", [])
+    _print(rows, args.json, "{load_id:>4} {status:<9} {kind!s:<11} {rows_read:>9} read {rows_loaded:>9} loaded "
+                            "{rows_quarantined:>7} quarantined  {file}")
+    return 0
+
+
+def cmd_quarantine(args: argparse.Namespace) -> int:
+    rows = _rows(args.db, 'SELECT load_id, file, line, "column", value, reason FROM quarantine '
+                          "WHERE ? IS NULL OR load_id = ? ORDER BY load_id, line, \"column\"", [args.load_id, args.load_id])
+    _print(rows, args.json, "{file}:{line} {column}: {reason} ({value!r})")
+    return 0
+
+
+def _print(rows: list[dict], as_json: bool, template: str) -> None:
+    if as_json:
+        print(json.dumps(rows, default=str, indent=1))
+    else:
+        for r in rows:
+            print(template.format(**r))
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    from .generate import generate  # numpy is only needed here
+
+    counts = generate(args.out, seed=args.seed, scale=args.scale)
+    for name, n in counts.items():
+        print(f"{name}: {n:,} rows")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    command = {"load": cmd_load, "indicators": cmd_indicators, "loads": cmd_loads,
+               "quarantine": cmd_quarantine, "generate": cmd_generate}[args.command]
+    try:
+        return command(args)
+    except FileNotFoundError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,38 @@
+"""Where things live and the few settings a partnership may change.
+
+Every path can be overridden by an environment variable so that tests, CI and
+a partnership's own deployment never share state by accident.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+SQL_DIR = REPO_ROOT / "sql"
+REFERENCE_DIR = Path(__file__).resolve().parent / "reference"
+SAMPLE_DATA_DIR = REPO_ROOT / "sample_data"
+
+
+@dataclass(frozen=True)
+class Settings:
+    db_path: Path
+    key_path: Path
+    suppression_threshold: int  # counts 1..threshold are hidden by default
+    followup_days: int  # a disclosure acted on later than this is "not followed up"
+    max_upload_mb: int
+
+
+def settings(db: str | os.PathLike | None = None) -> Settings:
+    """Settings from the environment, with an explicit database path winning."""
+    data_dir = Path(os.environ.get("PM_DATA_DIR", REPO_ROOT / "data"))
+    db_path = Path(db or os.environ.get("PM_DB", data_dir / "partnership.duckdb"))
+    key_path = Path(os.environ.get("PM_KEY_FILE", db_path.parent / "pseudonymisation.key"))
+    return Settings(
+        db_path=db_path,
+        key_path=key_path,
+        suppression_threshold=int(os.environ.get("PM_SUPPRESS_MAX", "5")),
+        followup_days=int(os.environ.get("PM_FOLLOWUP_DAYS", "1")),
+        max_upload_mb=int(os.environ.get("PM_MAX_UPLOAD_MB", "200")),
+    )

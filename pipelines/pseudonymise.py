@@ -1,0 +1,55 @@
+"""Keyed pseudonyms for child identifiers (HMAC-SHA256).
+
+The key lives in its own file (mode 0600), never in the database, so the same
+child links across agencies while the raw identifier never reaches storage.
+Privacy fails closed: a database that already holds children refuses to load
+with a missing or different key rather than silently breaking linkage.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import secrets
+from pathlib import Path
+
+import polars as pl
+
+KEY_BYTES = 32
+
+
+class KeyProblem(Exception):
+    pass
+
+
+def load_key(path: Path, create: bool) -> bytes:
+    """Read the key; create it (0600) only when `create` says no data depends on one yet."""
+    if path.exists():
+        mode = path.stat().st_mode & 0o777
+        if mode & 0o077:
+            raise KeyProblem(f"pseudonymisation key {path} is readable by others (mode {mode:o}); run: chmod 600 {path}")
+        key = bytes.fromhex(path.read_text().strip())
+        if len(key) != KEY_BYTES:
+            raise KeyProblem(f"pseudonymisation key {path} is not a {KEY_BYTES}-byte hex key")
+        return key
+    if not create:
+        raise KeyProblem(
+            f"pseudonymisation key {path} is missing, but the database already holds pseudonymised children. "
+            "Restore the key file (or set PM_KEY_FILE to it): a new key would stop records linking.")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(secrets.token_hex(KEY_BYTES))
+    return load_key(path, create=False)
+
+
+def fingerprint(key: bytes) -> str:
+    """Identifies the key without revealing it, so the database can check it is the same one."""
+    return hmac.new(key, b"partnership-metrics key fingerprint", hashlib.sha256).hexdigest()[:16]
+
+
+def pseudonymise(ids: pl.Series, key: bytes) -> pl.Series:
+    """HMAC each distinct identifier once (a child appears in many rows), then map back."""
+    distinct = ids.unique().drop_nulls()
+    hashed = [hmac.new(key, v.encode("utf-8"), hashlib.sha256).hexdigest() for v in distinct.to_list()]
+    return ids.replace_strict(distinct, pl.Series(hashed, dtype=pl.String), default=None).alias(ids.name)

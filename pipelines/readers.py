@@ -1,0 +1,197 @@
+"""Read a partnership's CSV or XLSX file into an all-text table with source line numbers.
+
+Every cell stays text here; typing is the normalisers' job, so a bad value can be
+quarantined with the exact text the partnership sent.
+"""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+from .schema import KINDS, Kind
+
+LINE = "__line"
+HEADER_SCAN_ROWS = 10  # a title block above the header is searched this far down
+
+
+class FileProblem(Exception):
+    """The file as a whole cannot be loaded. Says which file, line and column."""
+
+    def __init__(self, file: str, message: str, line: int | None = None, column: str | None = None):
+        self.file, self.line, self.column = file, line, column
+        where = ", ".join(p for p in (f"line {line}" if line else "", f"column {column!r}" if column else "") if p)
+        super().__init__(f"{file}: {where + ': ' if where else ''}{message}")
+
+
+@dataclass
+class RawTable:
+    frame: pl.DataFrame  # all-text columns named by the normalised header, plus LINE
+    excel: bool  # Excel serial dates are only accepted from workbooks
+    bad_rows: list[tuple[int, str]]  # (line, reason) for rows the reader itself could not split
+
+
+def normalise_header(name: object) -> str:
+    """Case-insensitive; spaces and hyphens count as underscores (contract, top)."""
+    return re.sub(r"[\s\-]+", "_", str(name if name is not None else "").strip().lstrip("\ufeff").lower())
+
+
+def detect_kind(columns: list[str], file: str) -> Kind:
+    """The kind whose required columns are all present, preferring the closest fit."""
+    present = set(columns)
+    fits = [k for k in KINDS.values() if set(k.required) <= present]
+    if not fits:
+        best = max(KINDS.values(), key=lambda k: len(present & {c.name for c in k.columns}))
+        missing = sorted(set(best.required) - present)
+        raise FileProblem(file, f"cannot tell which extract this is; closest is '{best.name}', "
+                                f"which needs column(s) {', '.join(missing)}", line=1)
+    return max(fits, key=lambda k: (len(k.required), len(present & {c.name for c in k.columns})))
+
+
+def read_table(path: Path, kind_hint: str | None = None) -> RawTable:
+    name = path.name
+    if not path.exists():
+        raise FileProblem(name, "file not found")
+    head = path.open("rb").read(8)
+    if head.startswith(b"PK\x03\x04"):
+        return _read_xlsx(path, kind_hint)
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        raise FileProblem(name, "has an .xlsx name but is not an Excel workbook (it may be truncated)")
+    if path.suffix.lower() == ".xls" or head.startswith(b"\xd0\xcf\x11\xe0"):
+        raise FileProblem(name, "old .xls workbooks are not supported: save it as .xlsx or CSV")
+    return _read_csv(path)
+
+
+def _decode(name: str, data: bytes) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp1252")
+    except UnicodeDecodeError as exc:
+        raise FileProblem(name, "is neither UTF-8 nor Windows-1252 text") from exc
+
+
+def _read_csv(path: Path) -> RawTable:
+    data = path.read_bytes()
+    if b"\x00" in data[:65536]:
+        raise FileProblem(path.name, "is not a text file (it contains binary data); expected CSV or XLSX")
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    if not data.strip():
+        raise FileProblem(path.name, "is empty", line=1)
+    first = data.split(b"\n", 1)[0]
+    delim = max([",", ";", "\t", "|"], key=lambda d: first.count(d.encode()))
+    fast = _read_csv_fast(path.name, data, delim)
+    return fast if fast is not None else _read_csv_exact(path.name, _decode(path.name, data), delim)
+
+
+def _read_csv_fast(name: str, data: bytes, delim: str) -> RawTable | None:
+    """Polars' reader, for UTF-8 files with no quoting where every record is one line
+    with one field per header column: the usual case, and the only one big files take."""
+    if b'"' in data or b"\r" in data or b"\n\n" in data.rstrip(b"\n"):
+        return None
+    body = data.rstrip(b"\n")
+    lines = body.count(b"\n") + 1
+    header = body.split(b"\n", 1)[0]
+    if body.count(delim.encode()) != header.count(delim.encode()) * lines:
+        return None  # a short or long row: the exact reader says where
+    try:
+        columns = _unique([normalise_header(h) for h in header.decode("utf-8").split(delim)], name)
+        frame = pl.read_csv(body, separator=delim, infer_schema=False, has_header=True,
+                            quote_char=None, new_columns=columns)
+    except (UnicodeDecodeError, pl.exceptions.ComputeError):
+        return None  # not UTF-8 (cp1252): the exact reader decodes it
+    frame = frame.with_columns(pl.int_range(2, frame.height + 2, dtype=pl.Int64).alias(LINE))
+    return RawTable(frame, excel=False, bad_rows=[])
+
+
+def _read_csv_exact(name: str, text: str, delim: str) -> RawTable:
+    """Python's csv module: slower, but knows each record's starting line."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim, strict=True)
+    try:
+        header = next(reader)
+    except (StopIteration, csv.Error) as exc:
+        raise FileProblem(name, f"header cannot be read ({exc})", line=1) from exc
+    columns = [normalise_header(h) for h in header]
+    rows, lines, bad = [], [], []
+    start = reader.line_num + 1
+    while True:
+        try:
+            record = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            bad.append((start, f"row cannot be read: {exc}"))
+            break
+        if record and any(cell.strip() for cell in record):
+            if len(record) != len(columns):
+                bad.append((start, f"has {len(record)} fields, the header has {len(columns)}"))
+            else:
+                rows.append(record)
+                lines.append(start)
+        start = reader.line_num + 1
+    frame = pl.DataFrame([list(col) for col in zip(*rows)] if rows else [[] for _ in columns],
+                         schema={c: pl.String for c in _unique(columns, name)}, orient="col")
+    return RawTable(frame.with_columns(pl.Series(LINE, lines, dtype=pl.Int64)), excel=False, bad_rows=bad)
+
+
+def _unique(columns: list[str], name: str) -> list[str]:
+    seen = set()
+    for i, c in enumerate(columns):
+        if not c:
+            columns[i] = c = f"_unnamed_{i + 1}"
+        if c in seen:
+            raise FileProblem(name, f"column {c!r} appears twice in the header", line=1, column=c)
+        seen.add(c)
+    return columns
+
+
+def _cell_text(value: object) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _read_xlsx(path: Path, kind_hint: str | None) -> RawTable:
+    from openpyxl import load_workbook  # imported here: CSV-only runs should not pay for it
+    from zipfile import BadZipFile
+
+    try:
+        book = load_workbook(path, read_only=True, data_only=True)
+    except (BadZipFile, KeyError, OSError, ValueError) as exc:
+        raise FileProblem(path.name, f"is not a readable Excel workbook ({exc})") from exc
+    try:
+        names = {s.lower(): s for s in book.sheetnames}
+        sheet = book[names.get(kind_hint or "", "")] if (kind_hint or "") in names else None
+        sheet = sheet or next((book[names[k]] for k in KINDS if k in names), book.worksheets[0])
+        rows = list(sheet.iter_rows(values_only=True))
+    finally:
+        book.close()
+    known = {c.name for k in KINDS.values() for c in k.columns}
+    header_at = next((i for i, r in enumerate(rows[:HEADER_SCAN_ROWS])
+                      if len({normalise_header(v) for v in r} & known) >= 2), None)
+    if header_at is None:
+        raise FileProblem(path.name, f"sheet '{sheet.title}' has no header row with contract columns "
+                                     f"in its first {HEADER_SCAN_ROWS} rows", line=1)
+    columns = _unique([normalise_header(v) for v in rows[header_at]], path.name)
+    body, lines = [], []
+    for i, r in enumerate(rows[header_at + 1:], start=header_at + 2):
+        cells = [_cell_text(v) for v in r] + [None] * (len(columns) - len(r))
+        if any(c not in (None, "") for c in cells):
+            body.append(cells[:len(columns)])
+            lines.append(i)
+    frame = pl.DataFrame(body or None, schema={c: pl.String for c in columns}, orient="row")
+    return RawTable(frame.with_columns(pl.Series(LINE, lines, dtype=pl.Int64)), excel=True, bad_rows=[])

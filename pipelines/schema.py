@@ -1,0 +1,154 @@
+"""The data contract's input kinds, declared once.
+
+Each column names a *type* whose normaliser lives in `normalise.py`. The loader,
+kind detection, the landing tables' DDL and the tests all read these
+declarations; nothing else lists columns.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+FLAG = ("Y", "N")
+INTERPRETER_TYPES = (
+    "not_needed", "professional", "family_member", "child",
+    "community_member", "needed_not_provided", "unknown",
+)
+AGENCIES = ("social_care", "police", "health", "education", "other")
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: str  # text | date | flag | enum | ethnicity | age | count | child_id | birth_month | ethnic_group
+    required: bool = False
+    values: tuple[str, ...] = ()  # allowed values for enums, canonical spelling
+
+    @property
+    def sql_type(self) -> str:
+        return {"date": "DATE", "age": "INTEGER", "count": "BIGINT"}.get(self.type, "VARCHAR")
+
+
+@dataclass(frozen=True)
+class Kind:
+    name: str
+    columns: tuple[Column, ...]
+    key: tuple[str, ...]
+    date_column: str | None = None  # a date that may not lie in the future
+    checks: tuple[str, ...] = field(default=())  # cross-column rules, see loader
+
+    @property
+    def required(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns if c.required)
+
+    def column(self, name: str) -> Column:
+        return next(c for c in self.columns if c.name == name)
+
+
+def _flags(*names: str) -> tuple[Column, ...]:
+    return tuple(Column(n, "enum", values=FLAG) for n in names)
+
+
+REVIEWS = Kind(
+    "reviews",
+    (
+        Column("review_id", "text", True),
+        Column("partnership", "text", True),
+        Column("review_type", "enum", True, ("RR", "LCSPR")),
+        Column("notification_date", "date", True),
+        Column("incident_date", "date"),
+        Column("child_ethnicity", "ethnicity"),
+        Column("ethnicity_source", "enum", values=("review", "sin", "not_recorded")),
+        Column("child_sex", "enum", values=("M", "F", "U")),
+        Column("child_age_years", "age"),
+        Column("outcome", "enum", values=("death", "serious_harm")),
+        Column("harm_cause", "text"),
+        Column("primary_suspect", "text"),
+        *_flags("disability", "neurodiverse", "mental_health", "sole_carer", "missing_education", "neet",
+                "progressed_to_lcspr", "kloe_race_focus"),
+        Column("tor_race_focus", "enum", values=("yes", "no", "unclear", "no_tor")),
+        Column("race_considered", "enum", values=("none", "partial", "consistent")),
+        *_flags("inequity_considered", "racism_named", "adultification_identified"),
+        Column("intersectionality", "enum", values=("none", "in_isolation", "applied")),
+        *_flags("other_protected_characteristics", "faith_recorded", "faith_significant",
+                "harmful_practice", "immigration_issue"),
+        Column("child_voice_review", "enum", values=("considered", "partial", "not_considered", "under_3")),
+        *_flags("child_voice_heard_practice"),
+        Column("child_seen_alone", "enum", values=("Y", "N", "not_applicable")),
+        Column("interpreter_type", "enum", values=INTERPRETER_TYPES),
+        Column("disclosure_followed_up", "enum", values=("Y", "N", "no_disclosure")),
+        Column("risk_recognition", "enum", values=(
+            "no_prior_concerns", "recognised_not_acted", "recognised_acted", "not_recognised", "unclear")),
+        *_flags("race_learning_points", "racism_recommendation"),
+        Column("panel_letter_race", "enum", values=("Y", "N", "no_letter")),
+    ),
+    key=("partnership", "review_id"),
+    date_column="notification_date",
+    checks=("incident_not_after_notification",),
+)
+
+CHILDREN = Kind(
+    "children",
+    (
+        Column("child_id", "child_id", True),
+        Column("agency", "enum", True, AGENCIES),
+        Column("ethnicity", "ethnicity"),
+        Column("sex", "enum", values=("M", "F", "U")),
+        Column("date_of_birth", "birth_month"),
+        Column("first_language", "text"),
+        *_flags("interpreter_needed", "disability"),
+    ),
+    key=("agency", "child_id"),
+)
+
+EPISODES = Kind(
+    "episodes",
+    (
+        Column("episode_id", "text", True),
+        Column("child_id", "child_id", True),
+        Column("agency", "enum", True, AGENCIES),
+        Column("episode_type", "enum", True, (
+            "referral", "assessment", "s47", "cp_visit", "cin_visit",
+            "health_contact", "police_contact", "school_contact", "other")),
+        Column("episode_date", "date", True),
+        *_flags("child_seen"),
+        Column("seen_alone", "enum", values=("Y", "N", "not_applicable")),
+        *_flags("voice_recorded", "identity_explored"),
+        Column("interpreter_type", "enum", values=INTERPRETER_TYPES),
+    ),
+    key=("agency", "episode_id"),
+    date_column="episode_date",
+)
+
+DISCLOSURES = Kind(
+    "disclosures",
+    (
+        Column("disclosure_id", "text", True),
+        Column("child_id", "child_id", True),
+        Column("agency", "enum", True, AGENCIES),
+        Column("disclosure_date", "date", True),
+        Column("harm_type", "enum", values=(
+            "physical", "sexual", "emotional", "neglect", "exploitation", "domestic_abuse", "other")),
+        Column("action", "enum", values=(
+            "referral", "strategy_discussion", "s47", "police_investigation", "early_help", "none")),
+        Column("action_date", "date"),
+    ),
+    key=("agency", "disclosure_id"),
+    date_column="disclosure_date",
+    checks=("action_not_before_disclosure",),
+)
+
+POPULATION = Kind(
+    "population",
+    (
+        Column("area", "text", True),
+        Column("ethnic_group", "ethnic_group", True),
+        Column("children", "count", True),
+    ),
+    key=("area", "ethnic_group"),
+)
+
+KINDS: dict[str, Kind] = {k.name: k for k in (REVIEWS, CHILDREN, EPISODES, DISCLOSURES, POPULATION)}
+
+# Extra columns are kept (as JSON) unless their name suggests a direct identifier:
+# the contract promises real identifiers never reach the database.
+IDENTIFIER_HINTS = ("name", "nhs", "upn", "uln", "address", "postcode", "phone", "email", "dob", "birth", "_id", "ni_number")

@@ -1,0 +1,121 @@
+"""The DuckDB file: short-lived read-only connections, and writes that swap in atomically.
+
+A DuckDB file cannot be read by one process while another writes it, so a
+writer never touches the live file: it copies it, loads into the copy in one
+transaction, checkpoints, and renames the copy over the original. Readers see
+the old figures until the rename and the new ones after; a writer killed at
+any point leaves the live file exactly as it was.
+"""
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import duckdb
+
+from .config import REFERENCE_DIR, SQL_DIR
+from .schema import KINDS, Kind
+
+
+SYSTEM_DDL = """
+CREATE TABLE IF NOT EXISTS meta (name VARCHAR PRIMARY KEY, value VARCHAR);
+CREATE TABLE IF NOT EXISTS loads (
+    load_id INTEGER, file VARCHAR, sha256 VARCHAR, kind VARCHAR,
+    rows_read BIGINT, rows_loaded BIGINT, rows_quarantined BIGINT,
+    status VARCHAR, message VARCHAR, started_at TIMESTAMP, finished_at TIMESTAMP);
+CREATE TABLE IF NOT EXISTS quarantine (
+    load_id INTEGER, file VARCHAR, line BIGINT, "column" VARCHAR, value VARCHAR, reason VARCHAR);
+"""
+
+
+def landing_table(kind: Kind) -> str:
+    return f"landing_{kind.name}"
+
+
+def landing_ddl(kind: Kind) -> str:
+    """Typed landing table generated from the declared contract (child_id is stored only as child_key)."""
+    cols = [("child_key" if c.type == "child_id" else c.name, c.sql_type) for c in kind.columns]
+    cols += [("extra", "VARCHAR"), ("load_id", "INTEGER"), ("source_line", "BIGINT")]
+    body = ", ".join(f'"{n}" {t}' for n, t in cols)
+    return f"CREATE TABLE IF NOT EXISTS {landing_table(kind)} ({body});"
+
+
+def sql_files(layer: str) -> list[Path]:
+    """One layer's SQL, in file-name order."""
+    return sorted((SQL_DIR / layer).glob("*.sql"))
+
+
+def apply_schema(con: duckdb.DuckDBPyConnection, followup_days: int) -> None:
+    """Landing tables (from the contract) and staging views (from sql/staging), before a load."""
+    con.execute(SYSTEM_DDL)
+    for kind in KINDS.values():
+        con.execute(landing_ddl(kind))
+    con.execute("CREATE OR REPLACE TABLE ref_ethnicity AS SELECT * FROM read_csv(?, header = true, all_varchar = true)",
+                [str(REFERENCE_DIR / "dfe_ethnicity_codes.csv")])
+    con.execute("INSERT OR REPLACE INTO meta VALUES ('followup_days', ?)", [str(followup_days)])
+    for path in sql_files("staging"):
+        con.execute(path.read_text())
+
+
+def build_marts(con: duckdb.DuckDBPyConnection) -> None:
+    """Fact tables (sql/marts) rebuilt after a load, so the dashboard's queries never redo the joins."""
+    for path in sql_files("marts"):
+        con.execute(path.read_text())
+
+
+@contextlib.contextmanager
+def read_connection(db_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A read-only connection held only as long as the caller needs it."""
+    if not db_path.exists():
+        raise FileNotFoundError(f"no database at {db_path}: load some files first (python -m pipelines load ...)")
+    con = duckdb.connect(str(db_path), read_only=True)
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+@contextlib.contextmanager
+def write_connection(db_path: Path, followup_days: int, rebuild: bool = True) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Exclusive writer on a copy of the database; the copy replaces the original only on success."""
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(db_path.with_suffix(".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        staging = db_path.with_name(f".{db_path.name}.{os.getpid()}.tmp")
+        _remove_leftovers(db_path)
+        if db_path.exists():
+            shutil.copyfile(db_path, staging)
+        con = duckdb.connect(str(staging))
+        try:
+            apply_schema(con, followup_days)
+            yield con
+            if rebuild:
+                build_marts(con)
+            con.execute("CHECKPOINT")
+            con.close()
+            _fsync(staging)
+            os.replace(staging, db_path)
+            _fsync(db_path.parent)
+        except BaseException:
+            con.close()
+            staging.unlink(missing_ok=True)
+            Path(f"{staging}.wal").unlink(missing_ok=True)
+            raise
+
+
+def _remove_leftovers(db_path: Path) -> None:
+    """Copies left by a writer that was killed (we hold the lock, so none is in use)."""
+    for p in db_path.parent.glob(f".{db_path.name}.*.tmp*"):
+        p.unlink(missing_ok=True)
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
