@@ -1,0 +1,39 @@
+# Two commands on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+DB ?= data/partnership.duckdb
+PORT ?= 8501
+
+.PHONY: setup run load-sample test browser bench clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+# Loads the committed synthetic extracts only when the database does not exist yet.
+load-sample: setup
+	@test -f $(DB) || $(PY) -m pipelines load --db $(DB) sample_data/*.csv
+
+run: load-sample
+	PM_DB=$(DB) $(PY) -m streamlit run dashboard/app.py --server.port $(PORT) --server.headless true
+
+# Browser tests use Debian's chromium (never a downloaded browser build).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
+	  else echo "chromium missing: sudo apt-get install chromium"; exit 1; fi; }
+
+test: setup browser
+	$(PY) -m pytest -q
+
+bench: setup
+	$(PY) -m bench.run $(BENCH_ARGS)
+
+clean:
+	rm -rf $(VENV) data tests/artifacts bench/data
