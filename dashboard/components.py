@@ -1,0 +1,93 @@
+"""Building blocks every page shares: banners, definitions, tables with downloads, the SQL behind a figure."""
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from pipelines import exports, report
+from pipelines.catalogue import Indicator
+from pipelines.config import SQL_DIR
+
+PRINT_CSS = """
+<style>
+@media print {
+  @page { size: A4 landscape; margin: 10mm; }
+  [data-testid="stSidebar"], [data-testid="stHeader"], [data-testid="stToolbar"],
+  [data-testid="stExpander"], .stDownloadButton, [data-testid="stDecoration"] { display: none !important; }
+  .main .block-container { padding: 0 !important; max-width: 100% !important; }
+}
+[data-testid="stMetricValue"] { font-size: 2.1rem; }
+</style>
+"""
+FACT_FILES = {"fct_review": "20_fct_review.sql", "fct_child_record": "30_fct_child_record.sql",
+              "fct_child": "40_fct_child.sql", "fct_episode": "50_fct_episode.sql",
+              "fct_disclosure": "60_fct_disclosure.sql", "fct_cin": "70_fct_cin.sql"}
+
+
+def page_header(title: str, intro: str, show_small: bool) -> None:
+    st.markdown(PRINT_CSS, unsafe_allow_html=True)
+    if show_small:
+        st.error("OFFICIAL-SENSITIVE: small numbers are shown for internal use only. Do not publish or share this page.",
+                 icon=":material/warning:")
+    st.title(title)
+    st.caption(intro)
+
+
+def empty_state(what: str = "data") -> None:
+    st.info(f"No {what} loaded yet. Open **Load data** to upload the partnership's extracts, "
+            "or run `make run` to start with the synthetic sample.", icon=":material/upload_file:")
+
+
+def definition(ind: Indicator) -> None:
+    """The figure's definition, one click away."""
+    better = {"up": "\n- **Higher is better**", "down": "\n- **Lower is better**"}.get(ind.direction, "")
+    with st.popover("Definition", icon=":material/info:"):
+        st.markdown(f"**{ind.label}**\n\n{ind.definition}\n\n- **Numerator:** {ind.numerator_text}\n"
+                    f"- **Denominator:** {ind.denominator_text}{better}")
+        st.markdown(f"**Framework question:** {ind.question}\n\n**Why it matters:** {ind.why}\n\n*Source: {ind.source}*")
+
+
+def sql_behind(frame: pd.DataFrame) -> None:
+    """Every statement behind a table, and how each fact table it reads is built."""
+    statements = list(dict.fromkeys(frame["sql"]))
+    facts = {f for f in FACT_FILES if any(f"FROM {f}\n" in s or s.endswith(f"FROM {f}") for s in statements)}
+    with st.expander("SQL behind these figures", icon=":material/code:"):
+        st.caption("The statement that computed the table (parameters are the sidebar filters), "
+                   "then how each fact table it reads is built from the loaded data.")
+        for sql in statements:
+            st.code(sql, language="sql")
+        for fact in sorted(facts):
+            st.code((SQL_DIR / "marts" / FACT_FILES[fact]).read_text(), language="sql")
+
+
+def downloads(table: pd.DataFrame, name: str, internal: bool, key: str) -> None:
+    left, right, _ = st.columns([1, 1, 4])
+    left.download_button("CSV", exports.to_csv(table, internal), f"{name}.csv", "text/csv",
+                         key=f"csv_{key}", icon=":material/download:", on_click="ignore")
+    right.download_button("XLSX", exports.to_xlsx(table, name, internal), f"{name}.xlsx",
+                          "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                          key=f"xlsx_{key}", icon=":material/download:", on_click="ignore")
+
+
+def table_with_downloads(table: pd.DataFrame, name: str, internal: bool, key: str) -> None:
+    st.dataframe(table, hide_index=True, width="stretch")
+    downloads(table, name, internal, key)
+
+
+def indicator_block(ind: Indicator, frame: pd.DataFrame, first_column: str, internal: bool, key: str,
+                    chart: alt.TopLevelMixin | None = None) -> None:
+    """Title, definition, chart, table, downloads and SQL for one indicator."""
+    head, info = st.columns([5, 1])
+    head.subheader(ind.label)
+    with info:
+        definition(ind)
+    if frame.empty:
+        st.info("Not available for this selection: the loaded data does not support this breakdown.")
+        return
+    if chart is not None:
+        st.altair_chart(chart, theme=None, width="stretch")
+    if frame["suppressed"].any() and not internal:
+        st.caption("c = hidden to protect children's privacy (a count of 1 to 5, or a figure it could be worked out from).")
+    table_with_downloads(report.display_table(frame, first_column), ind.id.replace(".", "_"), internal, key)
+    sql_behind(frame)

@@ -1,0 +1,61 @@
+"""Cached queries for the pages. Each opens a short-lived read-only connection.
+
+Results are cached by the database file's modification time, so a load (which
+swaps in a new file) is seen on the next rerun without holding any connection.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from pipelines import quality, report
+from pipelines.catalogue import catalogue
+from pipelines.metrics import Filters
+from pipelines.store import read_connection
+
+
+def stamp(db: Path) -> float:
+    """Changes whenever a load swaps in a new database file."""
+    return db.stat().st_mtime_ns if db.exists() else 0.0
+
+
+def has_data(db: str) -> bool:
+    return Path(db).exists()
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def indicators(db: str, version: float, by: tuple[str, ...], filters: Filters, show_small: bool,
+               threshold: int, ids: tuple[str, ...] = ()) -> pd.DataFrame:
+    chosen = [i for i in catalogue() if i.id in ids] if ids else None
+    with read_connection(Path(db)) as con:
+        return report.indicator_frame(con, by, filters, show_small, threshold, chosen)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def interpreter_mix(db: str, version: float, filters: Filters, show_small: bool, threshold: int) -> pd.DataFrame:
+    with read_connection(Path(db)) as con:
+        return report.interpreter_mix(con, filters, show_small, threshold)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def options(db: str, version: float) -> dict[str, list[str]]:
+    if not Path(db).exists():
+        return {"partnership": [], "reporting_year": [], "agency": []}
+    with read_connection(Path(db)) as con:
+        return report.options(con)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def review_list(db: str, version: float, filters: Filters) -> pd.DataFrame:
+    with read_connection(Path(db)) as con:
+        return quality.reviews(con, filters)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def quality_tables(db: str, version: float, threshold: int) -> dict[str, pd.DataFrame]:
+    with read_connection(Path(db)) as con:
+        return {"loads": quality.loads(con), "reasons": quality.quarantine_reasons(con),
+                "quarantine": quality.quarantine(con),
+                **{f"complete_{k}": quality.completeness(con, k, threshold) for k in ("children", "episodes", "disclosures")}}

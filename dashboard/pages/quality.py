@@ -1,0 +1,40 @@
+"""Data quality: load history, what was quarantined and why, and completeness per agency."""
+import streamlit as st
+
+from dashboard import components as ui
+from dashboard import data
+
+view = st.session_state["view"]
+ui.page_header("Data quality", "Every load with its row accounting (rows read = loaded + quarantined), "
+               "the rows that broke the data contract and why, and how complete each column is.", view.show_small)
+if not data.has_data(view.db):
+    ui.empty_state()
+    st.stop()
+tables = data.quality_tables(view.db, data.stamp(view.settings.db_path), view.settings.suppression_threshold)
+
+st.subheader("Load history")
+ui.table_with_downloads(tables["loads"], "load_history", view.show_small, "dq_loads")
+
+st.subheader("Quarantine: reasons")
+if tables["reasons"].empty:
+    st.success("No rows have been quarantined.")
+else:
+    ui.table_with_downloads(tables["reasons"], "quarantine_reasons", view.show_small, "dq_reasons")
+    st.subheader("Quarantine: every row")
+    load_ids = sorted(tables["quarantine"]["load_id"].unique().tolist(), reverse=True)
+    pick = st.selectbox("Load", ["All loads", *load_ids], key="dq_load")
+    rows = tables["quarantine"] if pick == "All loads" else tables["quarantine"][tables["quarantine"]["load_id"] == pick]
+    st.caption("Line numbers count the header as line 1. Child identifiers are never shown.")
+    ui.table_with_downloads(rows, "quarantine", view.show_small, "dq_rows")
+
+st.subheader("Completeness by agency")
+st.caption("Share of records with each optional column filled in. Agencies with 5 or fewer records are hidden (c).")
+for kind in ("children", "episodes", "disclosures"):
+    frame = tables[f"complete_{kind}"]
+    if frame.empty:
+        continue
+    st.markdown(f"**{kind.capitalize()}**")
+    cols = [c for c in frame.columns if c not in ("agency", "records")]
+    st.dataframe(frame, hide_index=True, width="stretch",
+                 column_config={c: st.column_config.ProgressColumn(c, format="percent", min_value=0, max_value=1) for c in cols})
+    ui.downloads(frame, f"completeness_{kind}", view.show_small, f"dq_{kind}")

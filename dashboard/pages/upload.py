@@ -1,0 +1,51 @@
+"""Load data: upload extracts, validate and load them, and see the accounting."""
+import tempfile
+from pathlib import Path
+
+import streamlit as st
+
+from dashboard import components as ui
+from dashboard import data
+from pipelines import quality
+from pipelines.loader import load_file
+from pipelines.schema import KINDS
+from pipelines.store import read_connection
+
+view = st.session_state["view"]
+ui.page_header("Load data", "Upload CSV or XLSX extracts as described in the data contract. Each file is checked "
+               "row by row: rows that break the contract are quarantined with the reason, and a file is loaded "
+               "whole or not at all. Child identifiers are pseudonymised before anything is stored.", view.show_small)
+limit_mb = view.settings.max_upload_mb
+files = st.file_uploader(f"Extracts (CSV or XLSX, up to {limit_mb} MB each)", type=["csv", "xlsx"],
+                         accept_multiple_files=True, key="upload_files")
+kind = st.selectbox("Kind of extract", ["detect", *KINDS], key="upload_kind",
+                    format_func=lambda k: "Detect from the columns" if k == "detect" else k)
+
+if files and st.button("Validate and load", type="primary", key="upload_go"):
+    progress = st.progress(0.0, text="Starting")
+    results = []
+    for n, upload in enumerate(files):
+        progress.progress(n / len(files), text=f"Loading {upload.name}")
+        if upload.size > limit_mb * 1024 * 1024:
+            st.error(f"{upload.name}: {upload.size / 1048576:.0f} MB is over the {limit_mb} MB limit; nothing was loaded.")
+            continue
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / Path(upload.name).name
+            path.write_bytes(upload.getbuffer())
+            results.append(load_file(path, view.settings, None if kind == "detect" else kind, upload.name))
+    progress.progress(1.0, text="Done")
+    st.cache_data.clear()
+    for r in results:
+        (st.error if r.status == "failed" else st.success)(r.summary())
+        if r.rows_quarantined:
+            with read_connection(view.settings.db_path) as con:
+                st.dataframe(quality.quarantine(con, r.load_id), hide_index=True, width="stretch")
+    if any(r.status == "loaded" for r in results):
+        st.info("The other pages now show the new figures.", icon=":material/check_circle:")
+elif not data.has_data(view.db):
+    ui.empty_state()
+
+with st.expander("What the files should contain"):
+    for k in KINDS.values():
+        st.markdown(f"**{k.name}**: required {', '.join(k.required)}; optional "
+                    f"{', '.join(c.name for c in k.columns if not c.required) or 'none'}.")

@@ -1,0 +1,166 @@
+"""What the pages show, as plain tables: the layer between metrics and the dashboard.
+
+No Streamlit here, so the tests can check that a page's numbers are exactly
+the CLI's. Every figure comes from metrics.compute (and so is suppressed the
+same way); the tables here only add labels, intervals and the national figure.
+"""
+from __future__ import annotations
+
+import duckdb
+import pandas as pd
+
+from . import metrics, suppression
+from .catalogue import Indicator, catalogue, national_breakdown
+from .metrics import Filters, Table
+from .reference import ethnicity_codes
+from .stats import rate_ratio, wilson
+
+SUPPRESSED = "c"  # DfE symbol for a confidential cell
+NOT_APPLICABLE = "z"
+DIMENSION_LABELS = {
+    "ethnic_group": "Ethnic group", "ethnicity": "Ethnicity", "sex": "Sex", "age_band": "Age band",
+    "review_type": "Review type", "reporting_year": "Reporting year", "agency": "Agency", "month": "Month",
+}
+GROUP_LABELS = {
+    "sex": {"M": "Male", "F": "Female", "U": "Not known"},
+    "age_band": {"under_1": "Under 1", "1_5": "1 to 5", "6_10": "6 to 10", "11_15": "11 to 15", "16_17": "16 to 17"},
+    "agency": {"social_care": "Children's social care", "police": "Police", "health": "Health",
+               "education": "Education", "other": "Other"},
+    "review_type": {"RR": "Rapid review", "LCSPR": "LCSPR"},
+}
+
+
+def group_label(dim: str, value: str) -> str:
+    if dim == "ethnicity":
+        label = ethnicity_codes().get(value, (value, ""))[0]
+        return f"{label} ({value})"
+    return GROUP_LABELS.get(dim, {}).get(value, value)
+
+
+def indicator_frame(con: duckdb.DuckDBPyConnection, by: Table = (), filters: Filters = Filters(),
+                    show_small: bool = False, threshold: int = 5, indicators: list[Indicator] | None = None) -> pd.DataFrame:
+    """One row per indicator and group, numbers hidden where suppressed unless show_small."""
+    meta = {i.id: i for i in catalogue()}
+    rows = []
+    for cell in metrics.compute(con, by, filters, indicators, threshold):
+        ind = meta[cell.indicator]
+        shown = show_small or not cell.suppressed
+        ci = wilson(cell.numerator, cell.denominator) if shown else None
+        national = _national(ind, by, cell.group)
+        rows.append({
+            "indicator": ind.id, "label": ind.label, "short_label": ind.short_label,
+            "by": ",".join(by) or None, "group": ",".join(cell.group) if by else None,
+            "group_label": ", ".join(group_label(d, g) for d, g in zip(by, cell.group)) if by else "All",
+            "numerator": cell.numerator if shown else None, "denominator": cell.denominator if shown else None,
+            "value": (cell.numerator / cell.denominator * ind.scale if cell.denominator else None) if shown else None,
+            "ci_low": ci[0] * ind.scale if ci else None, "ci_high": ci[1] * ind.scale if ci else None,
+            "suppressed": cell.suppressed, "national": national, "direction": ind.direction,
+            "scale": ind.scale, "sql": cell.sql,
+        })
+    return pd.DataFrame(rows, columns=["indicator", "label", "short_label", "by", "group", "group_label", "numerator",
+                                       "denominator", "value", "ci_low", "ci_high", "suppressed", "national",
+                                       "direction", "scale", "sql"])
+
+
+def _national(ind: Indicator, by: Table, group: tuple[str, ...]) -> float | None:
+    if not by:
+        return ind.national_value
+    if len(by) == 1:
+        figures = national_breakdown(ind.id, by[0]).get(group[0])
+        return figures[0] / figures[1] * ind.scale if figures else None
+    return None
+
+
+def format_value(value: float | None, scale: int) -> str:
+    if value is None or pd.isna(value):
+        return NOT_APPLICABLE
+    return f"{value:.1f}" if scale != 1 else f"{value:.1%}"
+
+
+def display_table(frame: pd.DataFrame, first_column: str = "Group") -> pd.DataFrame:
+    """The table a page shows and exports: suppressed cells as 'c', rates formatted, plain headings."""
+    def cell(row: pd.Series, name: str) -> str:
+        if pd.isna(row[name]):
+            return SUPPRESSED if row["suppressed"] and name != "national" else NOT_APPLICABLE
+        if name in ("numerator", "denominator"):
+            return f"{int(row[name]):,}"
+        return format_value(row[name], row["scale"])
+
+    return pd.DataFrame({
+        "Indicator": frame["label"],
+        first_column: frame["group_label"],
+        "Numerator": [cell(r, "numerator") for _, r in frame.iterrows()],
+        "Denominator": [cell(r, "denominator") for _, r in frame.iterrows()],
+        "Rate": [cell(r, "value") for _, r in frame.iterrows()],
+        "95% CI low": [cell(r, "ci_low") for _, r in frame.iterrows()],
+        "95% CI high": [cell(r, "ci_high") for _, r in frame.iterrows()],
+        "National (It's Silent)": [cell(r, "national") for _, r in frame.iterrows()],
+    })
+
+
+def rate_ratios(frame: pd.DataFrame) -> pd.DataFrame:
+    """Each ethnic group's rate against White children (or all other children where White is hidden)."""
+    rows = []
+    shown = frame.dropna(subset=["numerator", "denominator"])
+    for _, r in shown.iterrows():
+        ref = shown[shown["group"] == "White"]
+        if r["group"] == "White" or ref.empty:
+            ref, against = shown[shown["group"] != r["group"]], "all other children"
+        else:
+            against = "White children"
+        result = rate_ratio(int(r["numerator"]), int(r["denominator"]),
+                            int(ref["numerator"].sum()), int(ref["denominator"].sum())) if not ref.empty else None
+        rows.append({"Group": r["group_label"], "Compared with": against,
+                     "Rate ratio": f"{result[0]:.2f}" if result else NOT_APPLICABLE,
+                     "95% CI": f"{result[1]:.2f} to {result[2]:.2f}" if result else NOT_APPLICABLE})
+    return pd.DataFrame(rows, columns=["Group", "Compared with", "Rate ratio", "95% CI"])
+
+
+INTERPRETER_ARRANGEMENTS = {"professional": "Professional", "family_member": "Family member", "child": "Child or sibling",
+                            "community_member": "Community member", "needed_not_provided": "Not provided"}
+
+
+def interpreter_mix(con: duckdb.DuckDBPyConnection, filters: Filters, show_small: bool, threshold: int = 5) -> pd.DataFrame:
+    """Episodes needing an interpreter, by agency and who interpreted, suppressed as a two-way table."""
+    fact = next(i.fact for i in catalogue() if i.id == "practice.interpreter_professional")
+    where, params = filters.clauses(fact)
+    sql = ("SELECT agency, interpreter_type, count(*) AS episodes FROM fct_episode "
+           "WHERE interpreter_needed(interpreter_type)" + "".join(f" AND {w}" for w in where) +
+           " GROUP BY agency, interpreter_type")
+    counts = {(a, t): n for a, t, n in con.execute(sql, params).fetchall()}
+    agencies = sorted({a for a, _ in counts})
+    cells = {(a, t): [(counts.get((a, t), 0), counts.get((a, t), 0))] for a in agencies for t in INTERPRETER_ARRANGEMENTS}
+    hidden = suppression.primary(cells, "single", threshold)
+    lines = [suppression.Line(False, tuple((a, t) for t in INTERPRETER_ARRANGEMENTS)) for a in agencies]
+    lines += [suppression.Line(False, tuple((a, t) for a in agencies)) for t in INTERPRETER_ARRANGEMENTS]
+    hidden = suppression.secondary(cells, hidden, lines)
+    rows = []
+    for a in agencies:
+        total = sum(counts.get((a, t), 0) for t in INTERPRETER_ARRANGEMENTS)
+        for t, label in INTERPRETER_ARRANGEMENTS.items():
+            n = counts.get((a, t), 0)
+            show = show_small or (a, t) not in hidden
+            rows.append({"Agency": group_label("agency", a), "Interpreter": label,
+                         "Episodes": n if show else None, "Share": n / total if show and total else None,
+                         "suppressed": (a, t) in hidden})
+    return pd.DataFrame(rows, columns=["Agency", "Interpreter", "Episodes", "Share", "suppressed"])
+
+
+def display_mix(mix: pd.DataFrame) -> pd.DataFrame:
+    """The interpreter table as shown and exported: hidden cells as 'c'."""
+    return mix.drop(columns="suppressed").assign(
+        Episodes=[SUPPRESSED if pd.isna(n) else f"{int(n):,}" for n in mix["Episodes"]],
+        Share=[SUPPRESSED if pd.isna(v) else f"{v:.1%}" for v in mix["Share"]])
+
+
+def options(con: duckdb.DuckDBPyConnection) -> dict[str, list[str]]:
+    """Values the sidebar filters offer, from whatever is loaded."""
+    def values(sql: str) -> list[str]:
+        try:
+            return [r[0] for r in con.execute(sql).fetchall() if r[0] is not None]
+        except duckdb.CatalogException:
+            return []
+    years = values("SELECT DISTINCT reporting_year FROM fct_review UNION SELECT DISTINCT reporting_year FROM fct_episode ORDER BY 1")
+    return {"partnership": values("SELECT DISTINCT partnership FROM fct_review ORDER BY 1"),
+            "reporting_year": years,
+            "agency": values("SELECT DISTINCT agency FROM fct_child_record UNION SELECT DISTINCT agency FROM fct_episode ORDER BY 1")}
