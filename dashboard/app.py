@@ -13,15 +13,15 @@ from dashboard import charts  # noqa: E402,F401  (registers the Altair theme)
 
 PAGES = Path(__file__).parent / "pages"
 
-st.set_page_config(page_title="Partnership metrics: is our practice silent about race?", layout="wide",
-                   page_icon=":material/diversity_3:")
+st.set_page_config(page_title="Partnership metrics: is our practice silent about race?", layout="wide")
 st.session_state["view"] = state.sidebar()
+# No page icons: Streamlit would fetch them from a font CDN as the favicon, and the network is closed.
 page = st.navigation([
-    st.Page(PAGES / "overview.py", title="Board overview", icon=":material/dashboard:", default=True),
-    st.Page(PAGES / "reviews.py", title="Reviews", icon=":material/article:"),
-    st.Page(PAGES / "practice.py", title="Practice", icon=":material/groups:"),
-    st.Page(PAGES / "groups.py", title="Ethnic groups", icon=":material/bar_chart:"),
-    st.Page(PAGES / "quality.py", title="Data quality", icon=":material/rule:"),
-    st.Page(PAGES / "upload.py", title="Load data", icon=":material/upload_file:"),
+    st.Page(PAGES / "overview.py", title="Board overview", default=True),
+    st.Page(PAGES / "reviews.py", title="Reviews"),
+    st.Page(PAGES / "practice.py", title="Practice"),
+    st.Page(PAGES / "groups.py", title="Ethnic groups"),
+    st.Page(PAGES / "quality.py", title="Data quality"),
+    st.Page(PAGES / "upload.py", title="Load data"),
 ])
 page.run()

@@ -43,7 +43,8 @@ def rate_bars(frame: pd.DataFrame, category: str = "group_label", title: str = "
     errors = base.mark_rule(strokeWidth=2, color="#333333").encode(x="ci_low:Q", x2="ci_high:Q")
     national = base.mark_tick(color=NATIONAL_COLOUR, thickness=3, size=22).encode(
         x="national:Q", tooltip=[alt.Tooltip("national:Q", format=".1%" if scale == 1 else ",.1f", title="National")])
-    return (bars + errors + national).properties(title=title, height=alt.Step(34), width="container")
+    height = 34 * max(frame[category].nunique(), 1)  # a fixed height: a step height clashes with container width
+    return (bars + errors + national).properties(title=title, height=height, width="container")
 
 
 def monthly_trends(frame: pd.DataFrame) -> alt.Chart:
@@ -66,4 +67,4 @@ def stacked_shares(frame: pd.DataFrame, row: str, colour: str, order: list[str])
         color=alt.Color(f"{colour}:N", sort=order, scale=alt.Scale(domain=order, range=OKABE_ITO[:len(order)]), title=None),
         order=alt.Order("order:Q"),
         tooltip=[f"{row}:N", f"{colour}:N", alt.Tooltip("Share:Q", format=".1%"), alt.Tooltip("Episodes:Q", format=",")],
-    ).transform_calculate(order=f"indexof({order!r}, datum['{colour}'])").properties(height=alt.Step(40), width="container")
+    ).transform_calculate(order=f"indexof({order!r}, datum['{colour}'])").properties(height=40 * max(frame[row].nunique(), 1), width="container")
