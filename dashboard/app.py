@@ -11,7 +11,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # `streamlit ru
 from dashboard import state  # noqa: E402
 from dashboard import charts  # noqa: E402,F401  (registers the Altair theme)
 
-PAGES = Path(__file__).parent / "pages"
+PAGES = Path(__file__).parent / "views"  # not "pages/": that name switches Streamlit to its older multipage mode
 
 st.set_page_config(page_title="Partnership metrics: is our practice silent about race?", layout="wide")
 st.session_state["view"] = state.sidebar()

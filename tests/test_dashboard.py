@@ -1,0 +1,117 @@
+"""Every page through streamlit.testing with the sample data: the numbers shown are the CLI's."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from pipelines.catalogue import catalogue
+from tests.conftest import cli_json
+
+APP = str(Path(__file__).parent.parent / "dashboard" / "app.py")
+PAGES = ["overview", "reviews", "practice", "groups", "quality", "upload"]
+
+
+@pytest.fixture
+def app(sample_db, monkeypatch):
+    monkeypatch.setenv("PM_DB", str(sample_db.db_path))
+    monkeypatch.setenv("PM_KEY_FILE", str(sample_db.key_path))
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    return at
+
+
+def visit(at: AppTest, page: str) -> AppTest:
+    at.switch_page(f"views/{page}.py")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def cli(sample_db, *args):
+    return cli_json("indicators", "--db", str(sample_db.db_path), *args)
+
+
+def shown(cell: dict, key: str) -> str:
+    return "c" if cell["suppressed"] else f"{cell[key]:,}"
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_renders_without_errors(app, page):
+    at = visit(app, page)
+    assert at.title, f"{page} has no title"
+    assert not at.error, [e.value for e in at.error]
+
+
+def test_overview_tiles_equal_the_cli(app, sample_db):
+    expected = {c["indicator"]: c for c in cli(sample_db)}
+    board = [i for i in catalogue() if i.board]
+    metrics = {m.label: m for m in app.metric}
+    assert len(metrics) == len(board)
+    captions = [c.value for c in app.caption]
+    for ind in board:
+        cell = expected[ind.id]
+        value = metrics[ind.short_label].value
+        if cell["suppressed"]:
+            assert value == "c"
+        else:
+            assert value == f"{cell['value']:.1%}"
+            assert any(c.startswith(f"{cell['numerator']:,} of {cell['denominator']:,}") for c in captions), ind.id
+
+
+@pytest.mark.parametrize("page,prefix", [("reviews", "review."), ("practice", "practice.")])
+def test_overall_tables_equal_the_cli(app, sample_db, page, prefix):
+    at = visit(app, page)
+    table = at.dataframe[0].value
+    expected = [c for c in cli(sample_db) if c["indicator"].startswith(prefix)]
+    assert list(table["Numerator"]) == [shown(c, "numerator") for c in expected]
+    assert list(table["Denominator"]) == [shown(c, "denominator") for c in expected]
+
+
+@pytest.mark.parametrize("indicator,by", [("practice.interpreter_informal", "ethnic_group"),
+                                          ("review.tor_race_focus", "review_type"),
+                                          ("practice.voice_captured", "agency")])
+def test_breakdowns_equal_the_cli(app, sample_db, indicator, by):
+    at = visit(app, "groups")
+    at.selectbox(key="grp_indicator").set_value(indicator).run()
+    at.selectbox(key="grp_by").set_value(by).run()
+    table = at.dataframe[0].value
+    expected = [c for c in cli(sample_db, "--by", by) if c["indicator"] == indicator]
+    assert len(table) == len(expected)
+    assert list(table["Numerator"]) == [shown(c, "numerator") for c in expected]
+    assert list(table["Denominator"]) == [shown(c, "denominator") for c in expected]
+
+
+def test_small_numbers_switch_shows_exact_counts_with_a_banner(app, sample_db):
+    at = visit(app, "reviews")
+    assert "c" in list(at.dataframe[0].value["Numerator"])
+    assert not any("OFFICIAL-SENSITIVE" in e.value for e in at.error)
+    at.toggle(key="f_show_small").set_value(True).run()
+    assert any("OFFICIAL-SENSITIVE" in e.value for e in at.error)
+    expected = [c for c in cli(sample_db, "--unsuppressed") if c["indicator"].startswith("review.")]
+    assert list(at.dataframe[0].value["Numerator"]) == [f"{c['numerator']:,}" for c in expected]
+
+
+def test_filters_persist_across_pages(app):
+    app.toggle(key="f_show_small").set_value(True).run()
+    at = visit(app, "practice")
+    assert at.toggle(key="f_show_small").value is True
+    assert any("OFFICIAL-SENSITIVE" in e.value for e in at.error)
+
+
+def test_period_filter_changes_the_figures(app, sample_db):
+    at = visit(app, "practice")
+    before = list(at.dataframe[0].value["Denominator"])
+    years = at.select_slider(key="f_period").options
+    at.select_slider(key="f_period").set_value((years[-1], years[-1])).run()
+    after = list(at.dataframe[0].value["Denominator"])
+    assert before != after
+
+
+def test_empty_database_explains_what_to_load(tmp_path, monkeypatch):
+    monkeypatch.setenv("PM_DB", str(tmp_path / "none.duckdb"))
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    assert not at.exception
+    assert any("Load data" in i.value for i in at.info)
