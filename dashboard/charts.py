@@ -63,7 +63,8 @@ def stacked_shares(frame: pd.DataFrame, row: str, colour: str, order: list[str])
     """100% stacked bars, e.g. who interpreted, per agency."""
     return alt.Chart(frame.dropna(subset=["Share"])).mark_bar().encode(
         y=alt.Y(f"{row}:N", title=None),
-        x=alt.X("Share:Q", stack="normalize", axis=alt.Axis(format=".0%", title="Share of episodes needing an interpreter")),
+        x=alt.X("Share:Q", stack="zero", scale=alt.Scale(domain=[0, 1]),
+                axis=alt.Axis(format=".0%", title="Share of episodes needing an interpreter (hidden shares left blank)")),
         color=alt.Color(f"{colour}:N", sort=order, scale=alt.Scale(domain=order, range=OKABE_ITO[:len(order)]), title=None),
         order=alt.Order("order:Q"),
         tooltip=[f"{row}:N", f"{colour}:N", alt.Tooltip("Share:Q", format=".1%"), alt.Tooltip("Episodes:Q", format=",")],

@@ -71,7 +71,7 @@ def downloads(table: pd.DataFrame, name: str, internal: bool, key: str) -> None:
 
 
 def table_with_downloads(table: pd.DataFrame, name: str, internal: bool, key: str) -> None:
-    st.dataframe(table, hide_index=True, width="stretch")
+    st.dataframe(table, hide_index=True, width="stretch", height=min(36 * (len(table) + 1) + 3, 640))
     downloads(table, name, internal, key)
 
 

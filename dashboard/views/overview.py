@@ -14,6 +14,10 @@ ui.page_header("Board overview", "Is our safeguarding practice silent about race
 if not data.has_data(view.db):
     ui.empty_state()
     st.stop()
+if view.years:
+    st.markdown(f"**Period:** {view.years[0]} to {view.years[-1]} (financial years)"
+                + (f" · **Agencies:** {', '.join(view.filters.agencies)}" if view.filters.agencies else "")
+                + (f" · **Partnership:** {view.filters.partnership}" if view.filters.partnership else ""))
 
 board = [i for i in catalogue() if i.board]
 ids = tuple(i.id for i in board)
@@ -28,7 +32,9 @@ def change(ind_id: str) -> tuple[str | None, str]:
     if len(rows) < 2 or rows["value"].iloc[-2:].isna().any():
         return None, ""
     prev, last = rows.iloc[-2], rows.iloc[-1]
-    return f"{(last['value'] - prev['value']) * 100:+.1f} pp", f"{last['group']} against {prev['group']}"
+    points = round((last["value"] - prev["value"]) * 100, 1)
+    when = f"{last['group']} against {prev['group']}"
+    return (f"{points:+.1f} pp", when) if points else (None, f"no change, {when}")
 
 
 for page, heading in (("reviews", "Reviews of serious incidents"), ("practice", "Everyday practice")):
