@@ -5,9 +5,11 @@ every valid row and its accounting land together, or nothing does.
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
@@ -15,13 +17,14 @@ import polars as pl
 
 from . import pseudonymise as ps
 from .config import Settings
-from .normalise import normalise_column
+from .normalise import normalise_frame
 from .readers import LINE, FileProblem, RawTable, detect_kind, read_table
 from .schema import IDENTIFIER_HINTS, KINDS, Kind
-from .store import landing_table, write_connection
+from .store import landing_table, read_connection, write_connection
 
 MAX_SHOWN_VALUE = 200
 WITHHELD = "(withheld: identifier)"
+WITHHELD_COLUMNS = ["child_id", "date_of_birth"]  # never stored raw, not even in the quarantine (DOB: month only)
 
 
 @dataclass
@@ -34,12 +37,14 @@ class LoadResult:
     rows_quarantined: int = 0
     message: str = ""
     load_id: int | None = None
+    timings: dict[str, float] = field(default_factory=dict)  # seconds per phase, for benchmarks
 
     def summary(self) -> str:
         if self.status == "failed":
             return f"FAILED    {self.message}"
+        took = f" in {self.timings['total']:.1f} s" if "total" in self.timings else ""
         return (f"{self.status:<9} {self.file} as {self.kind}: {self.rows_read:,} read, "
-                f"{self.rows_loaded:,} loaded, {self.rows_quarantined:,} quarantined")
+                f"{self.rows_loaded:,} loaded, {self.rows_quarantined:,} quarantined{took}")
 
 
 def sha256_of(path: Path) -> str:
@@ -54,23 +59,33 @@ def load_file(path: Path, settings: Settings, kind_name: str | None = None, disp
     """Load one file; never raises for bad input, returns a failed result naming the problem."""
     name = display_name or path.name
     started = dt.datetime.now()
+    timings: dict[str, float] = {}
     try:
-        digest = sha256_of(path)
-        raw = read_table(path, kind_name)
-        kind = _choose_kind(raw, kind_name, name)
-        clean, problems, rows_read = validate(raw, kind, name)
-        with write_connection(settings.db_path, settings.followup_days) as con:
+        with _timed(timings, "hash"):
+            digest = sha256_of(path)
+            previous = _previous_load(settings, digest)
+        if previous:
+            result = LoadResult(name, previous, "unchanged",
+                                message="identical to the latest load of this kind; nothing changed")
+            with write_connection(settings.db_path, settings.followup_days, rebuild=False) as con:
+                result.load_id = _next_load_id(con)
+                _record_load(con, result, digest, started)
+            return result
+        with _timed(timings, "read"):
+            raw = read_table(path, kind_name)
+            kind = _choose_kind(raw, kind_name, name)
+        with _timed(timings, "validate"):
+            clean, problems, rows_read = validate(raw, kind, name)
+        del raw
+        with _timed(timings, "write"), write_connection(settings.db_path, settings.followup_days, timings) as con:
             load_id = _next_load_id(con)
-            if _already_loaded(con, digest, kind.name):
-                result = LoadResult(name, kind.name, "unchanged", load_id=load_id,
-                                    message="identical to the latest load of this file; nothing changed")
-            else:
-                clean = _pseudonymise(con, clean, settings) if "child_id" in clean.columns else clean
-                _upsert(con, kind, clean, load_id)
-                _record_quarantine(con, problems, load_id)
-                quarantined = problems["line"].n_unique()
-                result = LoadResult(name, kind.name, "loaded", rows_read, clean.height, quarantined, load_id=load_id)
+            clean = _pseudonymise(con, clean, settings) if "child_id" in clean.columns else clean
+            _upsert(con, kind, clean, load_id)
+            _record_quarantine(con, problems, load_id)
+            result = LoadResult(name, kind.name, "loaded", rows_read, clean.height, problems["line"].n_unique(),
+                                load_id=load_id, timings=timings)
             _record_load(con, result, digest, started)
+        timings["total"] = round((dt.datetime.now() - started).total_seconds(), 3)
         return result
     except (FileProblem, ps.KeyProblem) as exc:
         result = LoadResult(name, kind_name, "failed", message=str(exc))
@@ -78,6 +93,26 @@ def load_file(path: Path, settings: Settings, kind_name: str | None = None, disp
         result = LoadResult(name, kind_name, "failed", message=f"{name}: could not be loaded: {exc}")
     _record_failure(result, settings, started)
     return result
+
+
+@contextlib.contextmanager
+def _timed(timings: dict[str, float], phase: str):
+    start = time.perf_counter()
+    try:
+        yield
+    finally:
+        timings[phase] = round(time.perf_counter() - start, 3)
+
+
+def _previous_load(settings: Settings, digest: str) -> str | None:
+    """The kind, if these exact bytes are the latest successful load of their kind (so nothing would change)."""
+    if not settings.db_path.exists():
+        return None
+    with read_connection(settings.db_path) as con:
+        row = con.execute("SELECT kind FROM loads l WHERE sha256 = ? AND status = 'loaded' AND NOT EXISTS ("
+                          "SELECT 1 FROM loads later WHERE later.kind = l.kind AND later.status = 'loaded' "
+                          "AND later.load_id > l.load_id)", [digest]).fetchall()
+    return row[0][0] if row else None
 
 
 def _choose_kind(raw: RawTable, kind_name: str | None, name: str) -> Kind:
@@ -92,21 +127,27 @@ def _choose_kind(raw: RawTable, kind_name: str | None, name: str) -> Kind:
     return kind
 
 
+WHY = "__why_"  # prefix of the per-column reason columns during validation
+
+
 def validate(raw: RawTable, kind: Kind, name: str, today: dt.date | None = None) -> tuple[pl.DataFrame, pl.DataFrame, int]:
-    """(valid typed rows, one row per problem, rows read). Pure: touches no database."""
+    """(valid typed rows, one row per problem, rows read). Pure: touches no database.
+
+    Values and reasons are computed column by column (see normalise_frame); only
+    the failing rows are then turned into problem records.
+    """
     frame = raw.frame
-    for col in kind.columns:  # optional columns may be absent from a file
-        if col.name not in frame.columns:
-            frame = frame.with_columns(pl.lit(None, pl.String).alias(col.name))
-    pairs = [normalise_column(c, raw.excel, today) for c in kind.columns]
-    values = frame.select(pl.col(LINE), *[v for v, _ in pairs])
-    reasons = frame.select(pl.col(LINE), *[r for _, r in pairs])
-    reasons = _cross_column_checks(kind, values, reasons)
-    problems = _problem_rows(reasons, frame, name)
-    problems = pl.concat([problems, _duplicate_keys(values, kind, problems, name),
-                          _reader_problems(raw, name)], how="vertical")
-    bad_lines = problems["line"].unique()
-    clean = values.filter(~pl.col(LINE).is_in(bad_lines.implode()))
+    missing = [pl.lit(None, pl.String).alias(c.name) for c in kind.columns if c.name not in frame.columns]
+    frame = frame.with_columns(missing) if missing else frame
+    checked = normalise_frame(frame, list(kind.columns), raw.excel, today, WHY).with_columns(frame[LINE])
+    checked = _cross_column_checks(kind, checked.lazy()).collect()
+    why = [WHY + c.name for c in kind.columns]
+    failing = pl.any_horizontal(pl.col(why).is_not_null())
+    problems = _problem_rows(checked.filter(failing), frame, why, name)
+    values = checked.filter(~failing).drop(why)
+    duplicates = _duplicate_keys(values, kind, name)
+    problems = pl.concat([problems, duplicates, _reader_problems(raw, name)], how="vertical")
+    clean = values.filter(~pl.col(LINE).is_in(duplicates["line"].implode())) if duplicates.height else values
     extras = [c for c in frame.columns if c not in {col.name for col in kind.columns} | {LINE}
               and not any(h in c for h in IDENTIFIER_HINTS)]
     if extras:
@@ -116,7 +157,7 @@ def validate(raw: RawTable, kind: Kind, name: str, today: dt.date | None = None)
     return clean, problems.sort("line", "column"), frame.height + len(raw.bad_rows)
 
 
-def _cross_column_checks(kind: Kind, values: pl.DataFrame, reasons: pl.DataFrame) -> pl.DataFrame:
+def _cross_column_checks(kind: Kind, checked: pl.LazyFrame) -> pl.LazyFrame:
     rules = {
         "incident_not_after_notification": (
             "incident_date", pl.col("incident_date") > pl.col("notification_date"), "incident_date is after notification_date"),
@@ -125,35 +166,39 @@ def _cross_column_checks(kind: Kind, values: pl.DataFrame, reasons: pl.DataFrame
     }
     for check in kind.checks:
         column, broken, reason = rules[check]
-        flag = values.select(broken.fill_null(False)).to_series()
-        reasons = reasons.with_columns(
-            pl.when(flag & pl.col(column).is_null()).then(pl.lit(reason)).otherwise(pl.col(column)).alias(column))
-    return reasons
+        checked = checked.with_columns(
+            pl.when(broken.fill_null(False) & pl.col(WHY + column).is_null()).then(pl.lit(reason))
+            .otherwise(pl.col(WHY + column)).alias(WHY + column))
+    return checked
 
 
-def _problem_rows(reasons: pl.DataFrame, frame: pl.DataFrame, name: str) -> pl.DataFrame:
+def _problem_rows(failing: pl.DataFrame, frame: pl.DataFrame, why: list[str], name: str) -> pl.DataFrame:
     """Long format: one row per (line, column) with a reason, with the offending text."""
-    long = reasons.unpivot(index=LINE, variable_name="column", value_name="reason").drop_nulls("reason")
-    raw_long = frame.select(pl.col(LINE), *[pl.col(c) for c in long["column"].unique().to_list()]).unpivot(
-        index=LINE, variable_name="column", value_name="value")
-    long = long.join(raw_long, on=[LINE, "column"], how="left")
-    return _shape_problems(long, name)
+    long = (failing.select(LINE, *why).unpivot(index=LINE, variable_name="column", value_name="reason")
+            .drop_nulls("reason").with_columns(pl.col("column").str.strip_prefix(WHY)))
+    columns = long["column"].unique().to_list()
+    raw_long = (frame.filter(pl.col(LINE).is_in(failing[LINE].implode())).select(LINE, *columns)
+                .unpivot(index=LINE, variable_name="column", value_name="value"))
+    return _shape_problems(long.join(raw_long, on=[LINE, "column"], how="left"), name)
 
 
 def _shape_problems(long: pl.DataFrame, name: str) -> pl.DataFrame:
     value = pl.col("value").cast(pl.String).str.slice(0, MAX_SHOWN_VALUE)
     return long.select(
         pl.lit(name).alias("file"), pl.col(LINE).alias("line"), pl.col("column"),
-        pl.when(pl.col("column") == "child_id").then(pl.lit(WITHHELD)).otherwise(value).alias("value"),
+        pl.when(pl.col("column").is_in(WITHHELD_COLUMNS)).then(pl.lit(WITHHELD)).otherwise(value).alias("value"),
         pl.col("reason"))
 
 
-def _duplicate_keys(values: pl.DataFrame, kind: Kind, problems: pl.DataFrame, name: str) -> pl.DataFrame:
+def _duplicate_keys(values: pl.DataFrame, kind: Kind, name: str) -> pl.DataFrame:
     """A key seen again on a later line is quarantined there, naming the first line."""
     key = list(kind.key)
-    valid = values.filter(~pl.col(LINE).is_in(problems["line"].unique().implode()))
-    dup = (valid.with_columns(pl.col(LINE).min().over(key).alias("first"))
-           .filter(pl.col(LINE) != pl.col("first")))
+    repeated = ~pl.struct(key).is_first_distinct()
+    if not values.select(repeated.any()).item():
+        return _shape_problems(pl.DataFrame(schema={LINE: pl.Int64, "column": pl.String, "value": pl.String,
+                                                    "reason": pl.String}), name)
+    first = values.group_by(key).agg(pl.col(LINE).min().alias("first"))
+    dup = values.filter(repeated).join(first, on=key, how="left", nulls_equal=True)
     long = dup.select(pl.col(LINE), pl.lit(",".join(key)).alias("column"),
                       pl.concat_str([pl.col(k).cast(pl.String) for k in key], separator=",").alias("value"),
                       ("duplicate key; first on line " + pl.col("first").cast(pl.String)).alias("reason"))
@@ -171,8 +216,8 @@ def _reader_problems(raw: RawTable, name: str) -> pl.DataFrame:
 
 
 def _pseudonymise(con: duckdb.DuckDBPyConnection, clean: pl.DataFrame, settings: Settings) -> pl.DataFrame:
-    stored = con.execute("SELECT value FROM meta WHERE name = 'key_fingerprint'").fetchone()
-    has_children = any(con.execute(f"SELECT count(*) FROM landing_{k} LIMIT 1").fetchone()[0]
+    stored = next(iter(con.execute("SELECT value FROM meta WHERE name = 'key_fingerprint'").fetchall()), None)
+    has_children = any(con.execute(f"SELECT count(*) FROM landing_{k} LIMIT 1").fetchall()[0][0]
                        for k in ("children", "episodes", "disclosures"))
     key = ps.load_key(settings.key_path, create=not has_children)
     if stored and stored[0] != ps.fingerprint(key):
@@ -204,14 +249,7 @@ def _record_quarantine(con: duckdb.DuckDBPyConnection, problems: pl.DataFrame, l
 
 
 def _next_load_id(con: duckdb.DuckDBPyConnection) -> int:
-    return con.execute("SELECT coalesce(max(load_id), 0) + 1 FROM loads").fetchone()[0]
-
-
-def _already_loaded(con: duckdb.DuckDBPyConnection, digest: str, kind: str) -> bool:
-    """Same bytes as the latest successful load of this kind, so reloading would change nothing."""
-    latest = con.execute("SELECT sha256 FROM loads WHERE kind = ? AND status = 'loaded' "
-                         "ORDER BY load_id DESC LIMIT 1", [kind]).fetchone()
-    return latest is not None and latest[0] == digest
+    return con.execute("SELECT coalesce(max(load_id), 0) + 1 FROM loads").fetchall()[0][0]
 
 
 def _record_load(con: duckdb.DuckDBPyConnection, r: LoadResult, digest: str | None, started: dt.datetime) -> None:

@@ -141,7 +141,7 @@ def compute(con: duckdb.DuckDBPyConnection, by: Table = (), filters: Filters = F
 
 def _has_rows(con: duckdb.DuckDBPyConnection, table: str) -> bool:
     try:
-        return con.execute(f"SELECT EXISTS (SELECT 1 FROM {table})").fetchone()[0]
+        return con.execute(f"SELECT EXISTS (SELECT 1 FROM {table})").fetchall()[0][0]
     except duckdb.CatalogException:
         return False
 

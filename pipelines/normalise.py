@@ -113,3 +113,22 @@ def normalise_column(col: Column, excel: bool = False, today: dt.date | None = N
     if col.required:
         reason = pl.when(is_blank).then(pl.lit("required value is missing")).otherwise(reason)
     return value.alias(col.name), reason.alias(col.name)
+
+
+def normalise_frame(frame: pl.DataFrame, columns: list[Column], excel: bool, today: dt.date | None,
+                    reason_prefix: str) -> pl.DataFrame:
+    """Every column's value and reason. Coded columns (dates, flags, codes) hold few distinct
+    values in millions of rows, so each is normalised once per distinct value and mapped back."""
+    out = []
+    for col in columns:
+        value, reason = normalise_column(col, excel, today)
+        reason = reason.alias(reason_prefix + col.name)
+        raw = frame.get_column(col.name).fill_null("")
+        if col.type in ("text", "child_id"):
+            out += frame.select(value, reason).get_columns()
+            continue
+        distinct = raw.unique()
+        position = raw.replace_strict(distinct, pl.int_range(len(distinct), dtype=pl.UInt32, eager=True))
+        mapped = pl.DataFrame({col.name: distinct}).select(value, reason)
+        out += [series.gather(position) for series in mapped.get_columns()]
+    return pl.DataFrame(out)

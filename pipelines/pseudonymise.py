@@ -51,5 +51,7 @@ def fingerprint(key: bytes) -> str:
 def pseudonymise(ids: pl.Series, key: bytes) -> pl.Series:
     """HMAC each distinct identifier once (a child appears in many rows), then map back."""
     distinct = ids.unique().drop_nulls()
-    hashed = [hmac.new(key, v.encode("utf-8"), hashlib.sha256).hexdigest() for v in distinct.to_list()]
-    return ids.replace_strict(distinct, pl.Series(hashed, dtype=pl.String), default=None).alias(ids.name)
+    hashed = pl.Series([hmac.new(key, v.encode("utf-8"), hashlib.sha256).hexdigest() for v in distinct.to_list()],
+                       dtype=pl.String)
+    position = ids.replace_strict(distinct, pl.int_range(len(distinct), dtype=pl.UInt32, eager=True), default=None)
+    return hashed.gather(position).alias(ids.name)

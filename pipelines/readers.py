@@ -44,13 +44,20 @@ def normalise_header(name: object) -> str:
 def detect_kind(columns: list[str], file: str) -> Kind:
     """The kind whose required columns are all present, preferring the closest fit."""
     present = set(columns)
+
+    def overlap(k: Kind) -> int:
+        return len(present & {c.name for c in k.columns})
+
     fits = [k for k in KINDS.values() if set(k.required) <= present]
-    if not fits:
-        best = max(KINDS.values(), key=lambda k: len(present & {c.name for c in k.columns}))
-        missing = sorted(set(best.required) - present)
-        raise FileProblem(file, f"cannot tell which extract this is; closest is '{best.name}', "
+    closest = max(KINDS.values(), key=overlap)
+    best = max(fits, key=lambda k: (len(k.required), overlap(k))) if fits else None
+    # An episodes file missing episode_date still "fits" children (child_id, agency): refuse it
+    # rather than load it as the wrong kind.
+    if best is None or (closest not in fits and overlap(closest) > overlap(best)):
+        missing = sorted(set(closest.required) - present)
+        raise FileProblem(file, f"cannot tell which extract this is; closest is '{closest.name}', "
                                 f"which needs column(s) {', '.join(missing)}", line=1)
-    return max(fits, key=lambda k: (len(k.required), len(present & {c.name for c in k.columns})))
+    return best
 
 
 def read_table(path: Path, kind_hint: str | None = None) -> RawTable:
@@ -64,7 +71,30 @@ def read_table(path: Path, kind_hint: str | None = None) -> RawTable:
         raise FileProblem(name, "has an .xlsx name but is not an Excel workbook (it may be truncated)")
     if path.suffix.lower() == ".xls" or head.startswith(b"\xd0\xcf\x11\xe0"):
         raise FileProblem(name, "old .xls workbooks are not supported: save it as .xlsx or CSV")
+    if path.suffix.lower() == ".xml" or _looks_like_xml(path.open("rb").read(1024)):
+        _refuse_xml(name, path.read_bytes())
     return _read_csv(path)
+
+
+def _looks_like_xml(head: bytes) -> bool:
+    return head.removeprefix(b"\xef\xbb\xbf").lstrip().startswith(b"<")
+
+
+def _refuse_xml(name: str, data: bytes) -> None:
+    """CIN census XML is in the contract but not loaded yet: always a FileProblem, saying why."""
+    import xml.etree.ElementTree as ET
+
+    plain = data.replace(b"\x00", b"")  # so UTF-16 text is searched too
+    if b"<!DOCTYPE" in plain or b"<!ENTITY" in plain:
+        raise FileProblem(name, "XML with a DOCTYPE or ENTITY declaration is refused (entities can expand "
+                                "without limit); CIN census returns do not need them")
+    try:
+        ET.fromstring(data)
+    except ET.ParseError as exc:
+        line, col = exc.position
+        raise FileProblem(name, f"is not well-formed XML: {str(exc).split(':')[0]} at line {line}, "
+                                f"column {col + 1}") from exc
+    raise FileProblem(name, "CIN census XML is not supported yet; export the children and episodes as CSV or XLSX")
 
 
 def _decode(name: str, data: bytes) -> str:
@@ -84,9 +114,9 @@ def _read_csv(path: Path) -> RawTable:
         raise FileProblem(path.name, "is not a text file (it contains binary data); expected CSV or XLSX")
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
-    if not data.strip():
+    if not data[:65536].strip() and not data.strip():
         raise FileProblem(path.name, "is empty", line=1)
-    first = data.split(b"\n", 1)[0]
+    first = data[:data.find(b"\n") if b"\n" in data[:65536] else 65536]
     delim = max([",", ";", "\t", "|"], key=lambda d: first.count(d.encode()))
     fast = _read_csv_fast(path.name, data, delim)
     return fast if fast is not None else _read_csv_exact(path.name, _decode(path.name, data), delim)
@@ -94,18 +124,25 @@ def _read_csv(path: Path) -> RawTable:
 
 def _read_csv_fast(name: str, data: bytes, delim: str) -> RawTable | None:
     """Polars' reader, for UTF-8 files with no quoting where every record is one line
-    with one field per header column: the usual case, and the only one big files take."""
-    if b'"' in data or b"\r" in data or b"\n\n" in data.rstrip(b"\n"):
+    with one field per header column: the usual case, and the only one big files take.
+    The checks scan the bytes in place (no copies): this path must stay cheap at 10M rows."""
+    if b'"' in data or b"\r" in data:
         return None
-    body = data.rstrip(b"\n")
-    lines = body.count(b"\n") + 1
-    header = body.split(b"\n", 1)[0]
-    if body.count(delim.encode()) != header.count(delim.encode()) * lines:
+    end = len(data)
+    while end and data[end - 1] == 0x0A:
+        end -= 1
+    newline = data.find(b"\n", 0, end)
+    header = data[:newline if newline >= 0 else end]
+    empty_row = b"\n" + delim.encode() * header.count(delim.encode()) + b"\n"
+    if data.find(b"\n\n", 0, end) >= 0 or data.find(empty_row, 0, end + 1) >= 0:
+        return None  # blank rows: the exact reader skips them and keeps line numbers right
+    lines = data.count(b"\n", 0, end) + 1
+    if data.count(delim.encode(), 0, end) != header.count(delim.encode()) * lines:
         return None  # a short or long row: the exact reader says where
     try:
         columns = _unique([normalise_header(h) for h in header.decode("utf-8").split(delim)], name)
-        frame = pl.read_csv(body, separator=delim, infer_schema=False, has_header=True,
-                            quote_char=None, new_columns=columns)
+        frame = pl.read_csv(data if end >= len(data) - 1 else data[:end + 1], separator=delim, infer_schema=False,
+                            has_header=True, quote_char=None, new_columns=columns)
     except (UnicodeDecodeError, pl.exceptions.ComputeError):
         return None  # not UTF-8 (cp1252): the exact reader decodes it
     frame = frame.with_columns(pl.int_range(2, frame.height + 2, dtype=pl.Int64).alias(LINE))
@@ -127,9 +164,10 @@ def _read_csv_exact(name: str, text: str, delim: str) -> RawTable:
             record = next(reader)
         except StopIteration:
             break
-        except csv.Error as exc:
+        except csv.Error as exc:  # the reader skips past the bad record: keep reading, so every row is accounted for
             bad.append((start, f"row cannot be read: {exc}"))
-            break
+            start = reader.line_num + 1
+            continue
         if record and any(cell.strip() for cell in record):
             if len(record) != len(columns):
                 bad.append((start, f"has {len(record)} fields, the header has {len(columns)}"))

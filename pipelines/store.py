@@ -12,6 +12,7 @@ import contextlib
 import fcntl
 import os
 import shutil
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -73,6 +74,7 @@ def read_connection(db_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
     if not db_path.exists():
         raise FileNotFoundError(f"no database at {db_path}: load some files first (python -m pipelines load ...)")
     con = duckdb.connect(str(db_path), read_only=True)
+    con.execute("SET enable_progress_bar = false")
     try:
         yield con
     finally:
@@ -80,21 +82,28 @@ def read_connection(db_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
 
 
 @contextlib.contextmanager
-def write_connection(db_path: Path, followup_days: int, rebuild: bool = True) -> Iterator[duckdb.DuckDBPyConnection]:
+def write_connection(db_path: Path, followup_days: int, timings: dict[str, float] | None = None,
+                     rebuild: bool = True) -> Iterator[duckdb.DuckDBPyConnection]:
     """Exclusive writer on a copy of the database; the copy replaces the original only on success."""
     db_path.parent.mkdir(parents=True, exist_ok=True)
     with open(db_path.with_suffix(".lock"), "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         staging = db_path.with_name(f".{db_path.name}.{os.getpid()}.tmp")
         _remove_leftovers(db_path)
+        clock = time.perf_counter()
         if db_path.exists():
             shutil.copyfile(db_path, staging)
+        timings = {} if timings is None else timings
+        timings["copy"] = round(time.perf_counter() - clock, 3)
         con = duckdb.connect(str(staging))
+        con.execute("SET enable_progress_bar = false")
         try:
             apply_schema(con, followup_days)
             yield con
+            clock = time.perf_counter()
             if rebuild:
                 build_marts(con)
+            timings["marts"] = round(time.perf_counter() - clock, 3)
             con.execute("CHECKPOINT")
             con.close()
             _fsync(staging)
