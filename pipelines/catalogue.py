@@ -24,6 +24,8 @@ class Fact:
     name: str
     dims: tuple[str, ...]
     filters: tuple[str, ...]
+    cube: bool = False  # pre-aggregated (see cubes.py); only for additive counts
+    cube_extra: tuple[str, ...] = ()  # more columns kept in the cube, e.g. for the interpreter chart
 
 
 @dataclass(frozen=True)
@@ -65,7 +67,8 @@ def parse(doc: dict, baseline: list[dict]) -> tuple[list[Indicator], list[str]]:
     for name, spec in doc.get("facts", {}).items():
         bad = [d for d in spec.get("dims", []) if d not in DIMENSIONS] + [f for f in spec.get("filters", []) if f not in FILTERS]
         problems += [f"fact {name}: unknown dimension or filter {b!r}" for b in bad]
-        facts[name] = Fact(name, tuple(spec.get("dims", [])), tuple(spec.get("filters", [])))
+        facts[name] = Fact(name, tuple(spec.get("dims", [])), tuple(spec.get("filters", [])),
+                           bool(spec.get("cube", False)), tuple(spec.get("cube_extra", [])))
     overall = {r["indicator"]: (r["numerator"], r["denominator"]) for r in baseline if not r["breakdown"]}
     indicators, seen = [], set()
     for n, raw in enumerate(doc.get("indicators", []), start=1):
@@ -81,6 +84,8 @@ def parse(doc: dict, baseline: list[dict]) -> tuple[list[Indicator], list[str]]:
             problems.append(f"{where}: direction must be up, down or neutral")
         if any(k not in raw for k in REQUIRED):
             continue
+        if facts[raw["fact"]].cube and "DISTINCT" in (raw.get("numerator_sql", "") + raw.get("denominator_sql", "")).upper():
+            problems.append(f"{where}: a distinct count cannot be summed from a cube; use a fact without one")
         fields = {k: v for k, v in raw.items() if k != "fact"}
         indicators.append(Indicator(fact=facts[raw["fact"]], national=overall.get(raw["id"]), **fields))
     return indicators, problems

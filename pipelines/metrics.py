@@ -17,6 +17,7 @@ import duckdb
 
 from . import suppression
 from .catalogue import DIMENSIONS, Fact, Indicator, catalogue
+from .cubes import cube_name, measure
 from .reference import MAJOR_GROUPS, NOT_KNOWN
 
 PARENT = {"ethnicity": "ethnic_group", "month": "reporting_year"}  # children add up to their parent group
@@ -108,11 +109,17 @@ def fact_sql(fact: Fact, indicators: list[Indicator], tables: list[Table], filte
     """One statement computing every indicator of one fact over every table."""
     cols = sorted({d for t in tables for d in _grouping_columns(t, fact.dims)}, key=DIMENSIONS.index)
     sets = ", ".join("(" + ", ".join(_grouping_columns(t, fact.dims)) + ")" for t in tables)
-    measures = ",\n       ".join(f"{i.numerator_sql} AS n{k}, {i.denominator_sql} AS d{k}" for k, i in enumerate(indicators))
+    if fact.cube:  # sum the pre-aggregated counts (cubes.py) instead of scanning every row
+        source = cube_name(fact)
+        measures = ",\n       ".join(f"sum({measure(i, 'n')}) AS n{k}, sum({measure(i, 'd')}) AS d{k}"
+                                       for k, i in enumerate(indicators))
+    else:
+        source = fact.name
+        measures = ",\n       ".join(f"{i.numerator_sql} AS n{k}, {i.denominator_sql} AS d{k}" for k, i in enumerate(indicators))
     grouping = f"GROUPING({', '.join(cols)}) AS gid, " if cols else "0 AS gid, "
     where, params = filters.clauses(fact)
     select_cols = "".join(f"{c}, " for c in cols)
-    sql = (f"SELECT {select_cols}{grouping}\n       {measures}\nFROM {fact.name}"
+    sql = (f"SELECT {select_cols}{grouping}\n       {measures}\nFROM {source}"
            + (f"\nWHERE {' AND '.join(where)}" if where else "")
            + f"\nGROUP BY GROUPING SETS ({sets})")
     return sql, params
@@ -128,7 +135,7 @@ def compute(con: duckdb.DuckDBPyConnection, by: Table = (), filters: Filters = F
     result: list[Cell] = []
     for fact, group in itertools.groupby(sorted(chosen, key=lambda i: i.fact.name), key=lambda i: i.fact):
         group = list(group)
-        if not _has_rows(con, fact.name):
+        if not _has_rows(con, cube_name(fact) if fact.cube else fact.name):
             continue
         tables = closure(tuple(by), fact.dims)
         sql, params = fact_sql(fact, group, tables, filters)

@@ -49,9 +49,11 @@ def fingerprint(key: bytes) -> str:
 
 
 def pseudonymise(ids: pl.Series, key: bytes) -> pl.Series:
-    """HMAC each distinct identifier once (a child appears in many rows), then map back."""
+    """HMAC-SHA256 truncated to a signed 64-bit integer: joins and counts on millions of
+    children stay fast, and at 10 million children the chance of any two sharing a key is
+    about 3 in a million. Each distinct identifier is hashed once, then mapped back."""
     distinct = ids.unique().drop_nulls()
-    hashed = pl.Series([hmac.new(key, v.encode("utf-8"), hashlib.sha256).hexdigest() for v in distinct.to_list()],
-                       dtype=pl.String)
+    hashed = pl.Series([int.from_bytes(hmac.digest(key, v.encode("utf-8"), "sha256")[:8], "big", signed=True)
+                        for v in distinct.to_list()], dtype=pl.Int64)
     position = ids.replace_strict(distinct, pl.int_range(len(distinct), dtype=pl.UInt32, eager=True), default=None)
     return hashed.gather(position).alias(ids.name)

@@ -124,7 +124,7 @@ def interpreter_mix(con: duckdb.DuckDBPyConnection, filters: Filters, show_small
     """Episodes needing an interpreter, by agency and who interpreted, suppressed as a two-way table."""
     fact = next(i.fact for i in catalogue() if i.id == "practice.interpreter_professional")
     where, params = filters.clauses(fact)
-    sql = ("SELECT agency, interpreter_type, count(*) AS episodes FROM fct_episode "
+    sql = ("SELECT agency, interpreter_type, sum(units) AS episodes FROM cube_fct_episode "
            "WHERE interpreter_needed(interpreter_type)" + "".join(f" AND {w}" for w in where) +
            " GROUP BY agency, interpreter_type")
     counts = {(a, t): n for a, t, n in con.execute(sql, params).fetchall()}

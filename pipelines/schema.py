@@ -25,7 +25,7 @@ class Column:
 
     @property
     def sql_type(self) -> str:
-        return {"date": "DATE", "age": "INTEGER", "count": "BIGINT"}.get(self.type, "VARCHAR")
+        return {"date": "DATE", "age": "INTEGER", "count": "BIGINT", "child_id": "BIGINT"}.get(self.type, "VARCHAR")
 
 
 @dataclass(frozen=True)

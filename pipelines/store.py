@@ -63,9 +63,12 @@ def apply_schema(con: duckdb.DuckDBPyConnection, followup_days: int) -> None:
 
 
 def build_marts(con: duckdb.DuckDBPyConnection) -> None:
-    """Fact tables (sql/marts) rebuilt after a load, so the dashboard's queries never redo the joins."""
+    """Marts (sql/marts) and the catalogue's cubes, rebuilt after a load so pages never redo the joins."""
+    from .cubes import build_cubes  # the cubes read the catalogue, which the loader does not otherwise need
+
     for path in sql_files("marts"):
         con.execute(path.read_text())
+    build_cubes(con)
 
 
 @contextlib.contextmanager

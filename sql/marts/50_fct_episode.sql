@@ -1,5 +1,5 @@
--- Grain: one row per episode, with the child's resolved ethnicity, sex and age at the episode.
-CREATE OR REPLACE TABLE fct_episode AS
+-- A view (the cube built from it is the table). Grain: one row per episode, with the child's resolved ethnicity, sex and age at the episode.
+CREATE OR REPLACE VIEW fct_episode AS
 SELECT e.*, e.episode_date AS event_date,
        strftime(e.episode_date, '%Y-%m') AS month,
        financial_year(e.episode_date) AS reporting_year,

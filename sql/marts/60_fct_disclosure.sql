@@ -1,5 +1,5 @@
 -- Grain: one row per disclosure, with the child's resolved ethnicity, sex and age at disclosure.
-CREATE OR REPLACE TABLE fct_disclosure AS
+CREATE OR REPLACE VIEW fct_disclosure AS
 SELECT x.*, x.disclosure_date AS event_date,
        strftime(x.disclosure_date, '%Y-%m') AS month,
        financial_year(x.disclosure_date) AS reporting_year,
