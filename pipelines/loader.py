@@ -77,7 +77,8 @@ def load_file(path: Path, settings: Settings, kind_name: str | None = None, disp
         with _timed(timings, "validate"):
             clean, problems, rows_read = validate(raw, kind, name)
         del raw
-        with _timed(timings, "write"), write_connection(settings.db_path, settings.followup_days, timings) as con:
+        with (_timed(timings, "write"),
+              write_connection(settings.db_path, settings.followup_days, timings, changed={kind.name}) as con):
             load_id = _next_load_id(con)
             clean = _pseudonymise(con, clean, settings) if "child_id" in clean.columns else clean
             _upsert(con, kind, clean, load_id)

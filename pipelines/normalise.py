@@ -128,7 +128,7 @@ def normalise_frame(frame: pl.DataFrame, columns: list[Column], excel: bool, tod
             out += frame.select(value, reason).get_columns()
             continue
         distinct = raw.unique()
-        position = raw.replace_strict(distinct, pl.int_range(len(distinct), dtype=pl.UInt32, eager=True))
+        position = raw.replace_strict(distinct, pl.int_range(len(distinct), dtype=pl.UInt32, eager=True)).cast(pl.UInt32)  # cast: an empty column maps to String
         mapped = pl.DataFrame({col.name: distinct}).select(value, reason)
         out += [series.gather(position) for series in mapped.get_columns()]
     return pl.DataFrame(out)

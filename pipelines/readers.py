@@ -18,6 +18,7 @@ from .schema import KINDS, Kind
 
 LINE = "__line"
 HEADER_SCAN_ROWS = 10  # a title block above the header is searched this far down
+csv.field_size_limit(2**31 - 1)  # a long narrative is still one field: too long is the normaliser's call
 
 
 class FileProblem(Exception):
@@ -110,6 +111,8 @@ def _decode(name: str, data: bytes) -> str:
 
 def _read_csv(path: Path) -> RawTable:
     data = path.read_bytes()
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise FileProblem(path.name, "is UTF-16 text (Excel's 'Unicode Text'); save it as 'CSV UTF-8' or XLSX")
     if b"\x00" in data[:65536]:
         raise FileProblem(path.name, "is not a text file (it contains binary data); expected CSV or XLSX")
     if data.startswith(b"\xef\xbb\xbf"):

@@ -50,25 +50,42 @@ def sql_files(layer: str) -> list[Path]:
     return sorted((SQL_DIR / layer).glob("*.sql"))
 
 
-def apply_schema(con: duckdb.DuckDBPyConnection, followup_days: int) -> None:
-    """Landing tables (from the contract) and staging views (from sql/staging), before a load."""
+def apply_schema(con: duckdb.DuckDBPyConnection, followup_days: int) -> bool:
+    """Landing tables (from the contract) and staging views (from sql/staging), before a load.
+    True when the follow-up setting changed, so every mart must be rebuilt."""
     con.execute(SYSTEM_DDL)
     for kind in KINDS.values():
         con.execute(landing_ddl(kind))
     con.execute("CREATE OR REPLACE TABLE ref_ethnicity AS SELECT * FROM read_csv(?, header = true, all_varchar = true)",
                 [str(REFERENCE_DIR / "dfe_ethnicity_codes.csv")])
+    before = con.execute("SELECT value FROM meta WHERE name = 'followup_days'").fetchall()
     con.execute("INSERT OR REPLACE INTO meta VALUES ('followup_days', ?)", [str(followup_days)])
     for path in sql_files("staging"):
         con.execute(path.read_text())
+    return bool(before) and before[0][0] != str(followup_days)
 
 
-def build_marts(con: duckdb.DuckDBPyConnection) -> None:
-    """Marts (sql/marts) and the catalogue's cubes, rebuilt after a load so pages never redo the joins."""
+CHILD_KINDS = {"children", "episodes", "disclosures"}  # every child-level table hangs off dim_child
+
+
+def build_marts(con: duckdb.DuckDBPyConnection, changed: set[str] | None = None) -> None:
+    """Marts (sql/marts) and the catalogue's cubes after a load, so pages never redo the joins.
+
+    Views are always recreated (free). A mart table is rebuilt when a kind named in its
+    `-- rebuilt after loading:` line changed, or when it does not exist yet; cubes when
+    any child-level kind changed. `changed=None` rebuilds everything.
+    """
     from .cubes import build_cubes  # the cubes read the catalogue, which the loader does not otherwise need
 
+    existing = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
     for path in sql_files("marts"):
-        con.execute(path.read_text())
-    build_cubes(con)
+        text = path.read_text()
+        first = text.splitlines()[0]
+        depends = {k.strip() for k in first.split(":", 1)[1].split(",")} if first.startswith("-- rebuilt after loading:") else None
+        if depends is None or changed is None or depends & changed or path.stem.split("_", 1)[1] not in existing:
+            con.execute(text)
+    if changed is None or changed & CHILD_KINDS or not any(t.startswith("cube_") for t in existing):
+        build_cubes(con)
 
 
 @contextlib.contextmanager
@@ -86,7 +103,7 @@ def read_connection(db_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
 
 @contextlib.contextmanager
 def write_connection(db_path: Path, followup_days: int, timings: dict[str, float] | None = None,
-                     rebuild: bool = True) -> Iterator[duckdb.DuckDBPyConnection]:
+                     rebuild: bool = True, changed: set[str] | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
     """Exclusive writer on a copy of the database; the copy replaces the original only on success."""
     db_path.parent.mkdir(parents=True, exist_ok=True)
     with open(db_path.with_suffix(".lock"), "w") as lock:
@@ -101,11 +118,12 @@ def write_connection(db_path: Path, followup_days: int, timings: dict[str, float
         con = duckdb.connect(str(staging))
         con.execute("SET enable_progress_bar = false")
         try:
-            apply_schema(con, followup_days)
+            if apply_schema(con, followup_days):
+                changed = None
             yield con
             clock = time.perf_counter()
             if rebuild:
-                build_marts(con)
+                build_marts(con, changed)
             timings["marts"] = round(time.perf_counter() - clock, 3)
             con.execute("CHECKPOINT")
             con.close()

@@ -1,3 +1,4 @@
+-- rebuilt after loading: children, episodes, disclosures
 -- One row per child (pseudonymised key) seen in any extract, with the ethnicity used for breakdowns:
 -- the social care record where known, else the most recent known record from another agency, else Not known.
 CREATE OR REPLACE TABLE dim_child AS

@@ -1,3 +1,4 @@
+-- rebuilt after loading: children, episodes, disclosures, population
 -- Children in need (any social care episode) and resident children, by major ethnic group.
 -- Grain: one row per child in need per month with a social care episode (so a period filter can
 -- count children active in it), plus one undated row per population group.
