@@ -1,0 +1,200 @@
+"""`make bench`: ingest, memory, page-query and scaling figures, measured in one run.
+
+Everything is compared with a baseline measured in the same run on the same
+machine (DuckDB's own read_csv of the same file), because shared machines are
+noisy. Results go to bench/results.json and bench/results.md.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+DATA = REPO / "bench" / "data"
+KINDS = ("children", "episodes", "disclosures", "population", "reviews")
+
+
+def run_measured(code: str, env: dict | None = None) -> tuple[float, int, str]:
+    """Run Python code in a fresh process: (wall seconds, peak RSS in MB, stdout)."""
+    start = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            cwd=REPO, env={**os.environ, **(env or {})})
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    out, err = proc.stdout.read().decode(), proc.stderr.read().decode()
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise RuntimeError(f"benchmark step failed:\n{err[-3000:]}")
+    return wall, usage.ru_maxrss // 1024, out
+
+
+def generate(scale: float) -> Path:
+    folder = DATA / f"scale_{scale:g}"
+    if not (folder / "episodes.csv").exists():
+        from pipelines.generate import generate as write
+        write(folder, seed=7, scale=scale)
+    return folder
+
+
+def floor(csv: Path, db: Path) -> float:
+    """DuckDB alone reading the same CSV into a table in a database file."""
+    db.unlink(missing_ok=True)
+    wall, _, _ = run_measured(f"import duckdb; con = duckdb.connect({str(db)!r}); "
+                              f"con.execute(\"CREATE TABLE e AS SELECT * FROM read_csv({str(csv)!r}, all_varchar=true)\"); "
+                              "con.execute('CHECKPOINT'); con.close()")
+    return wall
+
+
+def load(csv: Path, db: Path) -> tuple[float, int, dict]:
+    code = ("import json, pathlib; from pipelines.loader import load_file; from pipelines.config import settings; "
+            f"r = load_file(pathlib.Path({str(csv)!r}), settings({str(db)!r})); "
+            "assert r.status == 'loaded', r.message; print(json.dumps({'rows': r.rows_loaded, 'timings': r.timings}))")
+    wall, rss, out = run_measured(code, {"PM_KEY_FILE": str(db.parent / "bench.key")})
+    return wall, rss, json.loads(out.strip().splitlines()[-1])
+
+
+def load_all(folder: Path, db: Path) -> dict:
+    for p in db.parent.glob(db.name + "*"):
+        p.unlink()
+    (db.parent / "bench.key").unlink(missing_ok=True)
+    results = {}
+    for kind in KINDS:
+        wall, rss, info = load(folder / f"{kind}.csv", db)
+        results[kind] = {"seconds": round(wall, 2), "peak_rss_mb": rss, "rows": info["rows"], "phases": info["timings"]}
+        print(f"  loaded {kind}: {info['rows']:,} rows in {wall:.1f} s, peak {rss} MB", flush=True)
+    return results
+
+
+def page_queries(db: Path, repeats: int) -> dict:
+    """Every query each dashboard page runs, on fresh read-only connections as the app does."""
+    from pipelines import quality, report
+    from pipelines.catalogue import catalogue
+    from pipelines.metrics import Filters
+    from pipelines.store import read_connection
+
+    ids = {p: [i for i in catalogue() if i.page == p] for p in ("reviews", "practice")}
+    board = [i for i in catalogue() if i.board]
+    monthly = [i for i in ids["practice"] if "month" in i.fact.dims]
+    one = lambda i: [i_ for i_ in catalogue() if i_.id == i]  # noqa: E731
+    pages = {
+        "overview": lambda c: (report.indicator_frame(c, (), indicators=board),
+                               report.indicator_frame(c, ("reporting_year",), indicators=board)),
+        "reviews": lambda c: (report.indicator_frame(c, (), indicators=ids["reviews"]),
+                              report.indicator_frame(c, ("review_type",), indicators=one("review.tor_race_focus"))),
+        "practice": lambda c: (report.indicator_frame(c, (), indicators=ids["practice"]),
+                               report.indicator_frame(c, ("agency",), indicators=one("practice.ethnicity_recorded")),
+                               report.interpreter_mix(c, Filters(), False),
+                               report.indicator_frame(c, ("month",), indicators=monthly)),
+        "ethnic_groups": lambda c: report.rate_ratios(
+            report.indicator_frame(c, ("ethnic_group",), indicators=one("practice.interpreter_informal"))),
+        "ethnic_groups_2d": lambda c: report.indicator_frame(c, ("ethnicity", "sex"), indicators=one("practice.voice_captured")),
+        "data_quality": lambda c: (quality.loads(c), quality.quarantine_reasons(c), quality.quarantine(c),
+                                   *[quality.completeness(c, k) for k in ("children", "episodes", "disclosures")]),
+    }
+    out = {}
+    for name, run in pages.items():
+        times = []
+        for _ in range(repeats):
+            start = time.perf_counter()
+            with read_connection(db) as con:
+                run(con)
+            times.append((time.perf_counter() - start) * 1000)
+        out[name] = {"median_ms": round(statistics.median(times), 1), "max_ms": round(max(times), 1)}
+        print(f"  {name}: median {out[name]['median_ms']} ms", flush=True)
+    return out
+
+
+def app_render(db: Path, repeats: int) -> dict:
+    """Each page rendered through Streamlit's AppTest (script run, not browser paint)."""
+    from streamlit.testing.v1 import AppTest
+
+    os.environ["PM_DB"] = str(db)
+    os.environ["PM_KEY_FILE"] = str(db.parent / "bench.key")
+    out = {}
+    for page in ("overview", "reviews", "practice", "groups", "quality", "upload"):
+        times = []
+        for _ in range(repeats):  # a new session each time, so nothing is served from its cache
+            at = AppTest.from_file(str(REPO / "dashboard" / "app.py"), default_timeout=120)
+            at.run()
+            at.switch_page(f"views/{page}.py")
+            start = time.perf_counter()
+            at.run()
+            times.append((time.perf_counter() - start) * 1000)
+            assert not at.exception, at.exception
+        out[page] = {"median_ms": round(statistics.median(times), 1), "max_ms": round(max(times), 1)}
+        print(f"  render {page}: median {out[page]['median_ms']} ms", flush=True)
+    return out
+
+
+def markdown(r: dict) -> str:
+    big, small = r["national"], r["small"]
+    lines = [f"# Benchmark results ({r['when']}, {r['machine']})", "",
+             f"National scale: {big['loads']['children']['rows']:,} child records, "
+             f"{big['loads']['episodes']['rows']:,} episodes (generator scale {r['scale']:g}).", "",
+             "| measure | value | target | met |", "|---|---|---|---|"]
+    for row in r["targets"]:
+        lines.append(f"| {row['measure']} | {row['value']} | {row['target']} | {'yes' if row['met'] else 'NO'} |")
+    lines += ["", "## Episode load phases (seconds, national scale)", "", "| phase | seconds |", "|---|---|"]
+    lines += [f"| {k} | {v} |" for k, v in big["loads"]["episodes"]["phases"].items()]
+    lines += ["", "## Page queries at national scale (ms)", "", "| page | median | max |", "|---|---|---|"]
+    lines += [f"| {k} | {v['median_ms']} | {v['max_ms']} |" for k, v in big["queries"].items()]
+    if r.get("render"):
+        lines += ["", "## Page render on the sample data (AppTest, ms)", "", "| page | median | max |", "|---|---|---|"]
+        lines += [f"| {k} | {v['median_ms']} | {v['max_ms']} |" for k, v in r["render"].items()]
+    lines += ["", f"Smaller run for scaling: {small['loads']['episodes']['rows']:,} episodes.", ""]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", type=float, default=200, help="generator scale; 200 = 1M children, 10M episodes")
+    parser.add_argument("--repeats", type=int, default=15)
+    parser.add_argument("--no-render", action="store_true", help="skip the AppTest page renders")
+    args = parser.parse_args()
+    DATA.mkdir(parents=True, exist_ok=True)
+    result = {"when": time.strftime("%Y-%m-%d %H:%M"), "machine": f"{platform.machine()}, {os.cpu_count()} cores",
+              "scale": args.scale}
+    for label, scale in (("small", args.scale / 10), ("national", args.scale)):
+        print(f"{label}: generating scale {scale:g}", flush=True)
+        folder = generate(scale)
+        db = DATA / f"{label}.duckdb"
+        floor_s = floor(folder / "episodes.csv", DATA / f"{label}_floor.duckdb")
+        print(f"  floor (DuckDB read_csv of episodes): {floor_s:.1f} s", flush=True)
+        loads = load_all(folder, db)
+        result[label] = {"floor_seconds": round(floor_s, 2), "loads": loads,
+                         "queries": page_queries(db, args.repeats) if label == "national" else {}}
+    if not args.no_render:
+        sample = DATA / "sample.duckdb"
+        load_all(REPO / "sample_data", sample)
+        result["render"] = app_render(sample, 5)
+    big, small = result["national"], result["small"]
+    ratio = big["loads"]["episodes"]["seconds"] / big["floor_seconds"]
+    growth = big["loads"]["episodes"]["seconds"] / small["loads"]["episodes"]["seconds"]
+    rows = big["loads"]["episodes"]["rows"] / small["loads"]["episodes"]["rows"]
+    peak = max(v["peak_rss_mb"] for v in big["loads"].values())
+    slowest = max(v["median_ms"] for v in big["queries"].values())
+    result["targets"] = [
+        {"measure": "episode ingest / DuckDB read_csv floor", "value": f"{ratio:.2f}x", "target": "<= 1.5x", "met": ratio <= 1.5},
+        {"measure": "loader peak memory", "value": f"{peak} MB", "target": "< 2048 MB", "met": peak < 2048},
+        {"measure": "slowest page query median", "value": f"{slowest} ms", "target": "< 250 ms", "met": slowest < 250},
+        {"measure": f"ingest time growth for {rows:.1f}x rows", "value": f"{growth:.2f}x", "target": "<= 11x",
+         "met": growth <= 11},
+    ]
+    if result.get("render"):
+        worst = max(v["median_ms"] for v in result["render"].values())
+        result["targets"].append({"measure": "slowest page render (sample data)", "value": f"{worst} ms",
+                                  "target": "< 1000 ms", "met": worst < 1000})
+    (REPO / "bench" / "results.json").write_text(json.dumps(result, indent=1))
+    (REPO / "bench" / "results.md").write_text(markdown(result))
+    print(markdown(result))
+
+
+if __name__ == "__main__":
+    main()
