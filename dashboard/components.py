@@ -14,8 +14,16 @@ PRINT_CSS = """
 @media print {
   @page { size: A4 landscape; margin: 10mm; }
   [data-testid="stSidebar"], [data-testid="stHeader"], [data-testid="stToolbar"],
-  [data-testid="stExpander"], .stDownloadButton, [data-testid="stDecoration"] { display: none !important; }
-  .main .block-container { padding: 0 !important; max-width: 100% !important; }
+  [data-testid="stExpander"], .stDownloadButton, [data-testid="stDecoration"],
+  [data-testid="stTable"], [data-testid="stDataFrame"], .print-hide { display: none !important; }
+  .main .block-container, [data-testid="stMainBlockContainer"] { padding: 0 !important; max-width: 100% !important; }
+  html, body, .stApp, [data-testid="stAppViewContainer"], [data-testid="stMain"], [data-testid="stBottom"] {
+    height: auto !important; min-height: 0 !important; overflow: visible !important; }
+  [data-testid="stBottomBlockContainer"], footer { display: none !important; }
+  h1 { font-size: 1.6rem !important; padding: 0 !important; }
+  h3 { font-size: 1.1rem !important; padding: 0.3rem 0 !important; }
+  [data-testid="stMetricValue"] { font-size: 1.5rem !important; }
+  [data-testid="stVerticalBlock"] { gap: 0.4rem !important; }
 }
 [data-testid="stMetricValue"] { font-size: 2.1rem; }
 </style>
@@ -82,6 +90,7 @@ def indicator_block(ind: Indicator, frame: pd.DataFrame, first_column: str, inte
     head.subheader(ind.label)
     with info:
         definition(ind)
+    st.caption(f"{ind.definition} Framework question: *{ind.question}*")
     if frame.empty:
         st.info("Not available for this selection: the loaded data does not support this breakdown.")
         return

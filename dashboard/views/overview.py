@@ -43,11 +43,11 @@ for page, heading in (("reviews", "Reviews of serious incidents"), ("practice", 
     if not shown:
         ui.empty_state(f"{page} extract")
         continue
-    columns = st.columns(4)
+    columns = st.columns(6)  # six across: both sections fit one printed A4 landscape page
     for n, ind in enumerate(shown):
         row = overall.loc[ind.id]
         delta, when = change(ind.id)
-        with columns[n % 4].container(border=True):
+        with columns[n % 6].container(border=True):
             value = report.SUPPRESSED if pd.isna(row["value"]) and row["suppressed"] else report.format_value(row["value"], ind.scale)
             st.metric(ind.short_label, value, delta, delta_color={"up": "normal", "down": "inverse"}.get(ind.direction, "off"),
                       help=f"{ind.definition} Numerator: {ind.numerator_text}. Denominator: {ind.denominator_text}.")
@@ -57,9 +57,9 @@ for page, heading in (("reviews", "Reviews of serious incidents"), ("practice", 
                         f"({ind.national[0]} of {ind.national[1]})" if ind.national else "No national figure")
             st.caption(f"{counts} · {national}" + (f" · {when}" if when else ""))
 
-st.subheader("All key figures")
-table = report.display_table(overall.reset_index().sort_values("indicator", key=lambda s: s.map(ids.index)), "Scope")
-ui.table_with_downloads(table, "board_overview", view.show_small, "overview")
 st.caption("Rates are for the selected period. pp = percentage points. c = hidden to protect children's privacy. "
            "z = not applicable. National figures cover 54 reviews of Black, Asian and Mixed Heritage children "
-           "(incidents January 2022 to March 2024). Print with your browser (A4 landscape) for board papers.")
+           "(incidents January 2022 to March 2024). Print with your browser (A4 landscape): the tiles fit one page.")
+with st.expander("All key figures, with intervals, for download", expanded=True):  # not printed
+    table = report.display_table(overall.reset_index().sort_values("indicator", key=lambda s: s.map(ids.index)), "Scope")
+    ui.table_with_downloads(table, "board_overview", view.show_small, "overview")
