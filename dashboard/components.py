@@ -1,6 +1,8 @@
 """Building blocks every page shares: banners, definitions, tables with downloads, the SQL behind a figure."""
 from __future__ import annotations
 
+import re
+
 import altair as alt
 import pandas as pd
 import streamlit as st
@@ -8,6 +10,7 @@ import streamlit as st
 from pipelines import exports, report
 from pipelines.catalogue import Indicator
 from pipelines.config import SQL_DIR
+from pipelines.cubes import cube_statements
 
 PRINT_CSS = """
 <style>
@@ -28,6 +31,7 @@ PRINT_CSS = """
 [data-testid="stMetricValue"] { font-size: 2.1rem; }
 </style>
 """
+FILTER_NAMES = {"partnership": "partnership", "period": "period", "agency": "agencies"}
 FACT_FILES = {"fct_review": "20_fct_review.sql", "fct_child_record": "30_fct_child_record.sql",
               "fct_child": "40_fct_child.sql", "fct_episode": "50_fct_episode.sql",
               "fct_disclosure": "60_fct_disclosure.sql", "fct_cin": "70_fct_cin.sql"}
@@ -57,16 +61,21 @@ def definition(ind: Indicator) -> None:
 
 
 def sql_behind(frame: pd.DataFrame) -> None:
-    """Every statement behind a table, and how each fact table it reads is built."""
+    """Every statement behind a table, then how each table it reads is built from the loaded data."""
     statements = list(dict.fromkeys(frame["sql"]))
-    facts = {f for f in FACT_FILES if any(f"FROM {f}\n" in s or s.endswith(f"FROM {f}") for s in statements)}
+    sources = [re.search(r"\nFROM (\w+)", sql).group(1) for sql in statements]
+    cubes = cube_statements()
     with st.expander("SQL behind these figures", icon=":material/code:"):
-        st.caption("The statement that computed the table (parameters are the sidebar filters), "
-                   "then how each fact table it reads is built from the loaded data.")
+        st.caption("The statement that computed the table (its parameters are the sidebar filters), then how "
+                   "each table it reads is built: cubes are counted from the fact views in sql/marts.")
         for sql in statements:
             st.code(sql, language="sql")
-        for fact in sorted(facts):
-            st.code((SQL_DIR / "marts" / FACT_FILES[fact]).read_text(), language="sql")
+        for source in dict.fromkeys(sources):
+            fact = source.removeprefix("cube_")
+            if source in (f"cube_{f}" for f in cubes):
+                st.code(cubes[fact], language="sql")
+            if fact in FACT_FILES:
+                st.code((SQL_DIR / "marts" / FACT_FILES[fact]).read_text(), language="sql")
 
 
 def downloads(table: pd.DataFrame, name: str, internal: bool, key: str) -> None:
@@ -90,7 +99,8 @@ def indicator_block(ind: Indicator, frame: pd.DataFrame, first_column: str, inte
     head.subheader(ind.label)
     with info:
         definition(ind)
-    st.caption(f"{ind.definition} Framework question: *{ind.question}*")
+    applies = ", ".join(FILTER_NAMES[f] for f in ind.fact.filters) or "none (always the whole data)"
+    st.caption(f"{ind.definition} Framework question: *{ind.question}* Sidebar filters that apply: {applies}.")
     if frame.empty:
         st.info("Not available for this selection: the loaded data does not support this breakdown.")
         return

@@ -115,3 +115,11 @@ def test_empty_database_explains_what_to_load(tmp_path, monkeypatch):
     at.run()
     assert not at.exception
     assert any("Load data" in i.value for i in at.info)
+
+
+def test_sql_behind_the_figures_is_the_sql_that_ran(app, sample_db):
+    at = visit(app, "practice")
+    code = [c.value for c in at.code]
+    assert any("FROM cube_fct_episode" in c for c in code)
+    assert any(c.startswith("CREATE OR REPLACE TABLE cube_fct_episode") for c in code)
+    assert any("CREATE OR REPLACE VIEW fct_episode" in c for c in code)
