@@ -51,6 +51,13 @@ def empty_state(what: str = "data") -> None:
             "or run `make run` to start with the synthetic sample.", icon=":material/upload_file:")
 
 
+def stop_unless(ready: bool, what: str = "data") -> None:
+    """Explain what to load, and draw nothing else, until the page has something to show."""
+    if not ready:
+        empty_state(what)
+        st.stop()
+
+
 def definition(ind: Indicator) -> None:
     """The figure's definition, one click away."""
     better = {"up": "\n- **Higher is better**", "down": "\n- **Lower is better**"}.get(ind.direction, "")

@@ -60,6 +60,11 @@ def ethnicity_value(raw: pl.Expr) -> pl.Expr:
                        label.replace_strict(lookup, default=None, return_dtype=pl.String))
 
 
+def thirty_years_before(today: dt.date) -> dt.date:
+    """The same day 30 years earlier (28 February when today is 29 February)."""
+    return today.replace(year=today.year - 30, day=28 if (today.month, today.day) == (2, 29) else today.day)
+
+
 def normalise_column(col: Column, excel: bool = False, today: dt.date | None = None) -> tuple[pl.Expr, pl.Expr]:
     """(value, reason) expressions for one contract column."""
     today = today or dt.date.today()
@@ -91,7 +96,7 @@ def normalise_column(col: Column, excel: bool = False, today: dt.date | None = N
         bad = pl.when(~is_blank & parsed.is_null()).then(
             pl.lit("not a valid date of birth (expected YYYY-MM-DD, DD/MM/YYYY or YYYY-MM)"))
         future = pl.when(parsed > pl.lit(today)).then(pl.lit("date of birth is in the future"))
-        too_old = pl.when(parsed < pl.lit(today.replace(year=today.year - 30))).then(
+        too_old = pl.when(parsed < pl.lit(thirty_years_before(today))).then(
             pl.lit("date of birth more than 30 years ago"))
         reason = pl.coalesce(bad, future, too_old)
         value = pl.when(reason.is_null()).then(parsed.dt.strftime("%Y-%m"))

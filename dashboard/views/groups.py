@@ -9,9 +9,7 @@ from pipelines.catalogue import catalogue
 view = st.session_state["view"]
 ui.page_header("Ethnic groups", "Pick any indicator and any breakdown. Rates have 95% Wilson intervals; "
                "by ethnic group, each group is compared with White children.", view.show_small)
-if not data.has_data(view.db):
-    ui.empty_state()
-    st.stop()
+ui.stop_unless(data.has_data(view.db))
 version, threshold = data.stamp(view.settings.db_path), view.settings.suppression_threshold
 indicators = {i.id: i for i in catalogue()}
 

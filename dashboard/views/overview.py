@@ -11,9 +11,7 @@ view = st.session_state["view"]
 ui.page_header("Board overview", "Is our safeguarding practice silent about race? Key figures for the selected "
                "period, the change in the latest financial year, and the national figure from the Panel's "
                "report It's Silent (March 2025, 54 reviews).", view.show_small)
-if not data.has_data(view.db):
-    ui.empty_state()
-    st.stop()
+ui.stop_unless(data.has_data(view.db))
 if view.years:
     st.markdown(f"**Period:** {view.years[0]} to {view.years[-1]} (financial years)"
                 + (f" · **Agencies:** {', '.join(view.filters.agencies)}" if view.filters.agencies else "")

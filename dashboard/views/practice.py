@@ -14,9 +14,7 @@ version, threshold = data.stamp(view.settings.db_path), view.settings.suppressio
 indicators = [i for i in catalogue() if i.page == "practice"]
 overall = (data.indicators(view.db, version, (), view.filters, view.show_small, threshold, tuple(i.id for i in indicators))
            if data.has_data(view.db) else None)
-if overall is None or overall.empty:
-    ui.empty_state("case-system extract")
-    st.stop()
+ui.stop_unless(overall is not None and not overall.empty, "case-system extract")
 
 st.subheader("All practice indicators")
 ui.table_with_downloads(report.display_table(overall, "Scope"), "practice_overall", view.show_small, "pr_all")

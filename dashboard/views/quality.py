@@ -7,9 +7,7 @@ from dashboard import data
 view = st.session_state["view"]
 ui.page_header("Data quality", "Every load with its row accounting (rows read = loaded + quarantined), "
                "the rows that broke the data contract and why, and how complete each column is.", view.show_small)
-if not data.has_data(view.db):
-    ui.empty_state()
-    st.stop()
+ui.stop_unless(data.has_data(view.db))
 tables = data.quality_tables(view.db, data.stamp(view.settings.db_path), view.settings.suppression_threshold)
 
 st.subheader("Load history")

@@ -13,9 +13,7 @@ version, threshold = data.stamp(view.settings.db_path), view.settings.suppressio
 indicators = [i for i in catalogue() if i.page == "reviews"]
 ids = tuple(i.id for i in indicators)
 overall = data.indicators(view.db, version, (), view.filters, view.show_small, threshold, ids) if data.has_data(view.db) else None
-if overall is None or overall.empty:
-    ui.empty_state("review extract")
-    st.stop()
+ui.stop_unless(overall is not None and not overall.empty, "review extract")
 
 st.subheader("Our reviews against the national picture")
 rates = overall[overall["indicator"] != "review.count"]
