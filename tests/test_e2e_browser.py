@@ -84,8 +84,13 @@ def browser_page(server):
 def go(page: Page, name: str) -> None:
     page.get_by_test_id("stSidebarNav").get_by_role("link", name=name).click()
     expect(page.get_by_role("heading", name=name).first).to_be_visible(timeout=30_000)
-    page.wait_for_load_state("networkidle")
-    expect(page.get_by_test_id("stStatusWidget")).to_have_count(0, timeout=30_000)  # finished running
+    settle(page)
+
+
+def settle(page: Page) -> None:
+    """Wait until the script run has finished, so everything the page draws is there."""
+    page.wait_for_selector("[data-testid=stApp][data-test-script-state=notRunning]", timeout=30_000)
+    page.wait_for_timeout(300)  # charts are drawn just after the run ends
 
 
 def test_every_page_renders_and_is_screenshotted(browser_page):
