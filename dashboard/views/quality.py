@@ -4,6 +4,10 @@ import streamlit as st
 from dashboard import components as ui
 from dashboard import data
 
+PLAIN = {"load_id": "Load", "file": "File", "kind": "Kind", "status": "Status", "rows_read": "Rows read",
+         "rows_loaded": "Rows loaded", "rows_quarantined": "Rows quarantined", "message": "Message",
+         "started_at": "Started", "finished_at": "Finished", "line": "Line", "column": "Column", "value": "Value",
+         "reason": "Reason", "rows": "Rows", "agency": "Agency", "records": "Records"}
 view = st.session_state["view"]
 ui.page_header("Data quality", "Every load with its row accounting (rows read = loaded + quarantined), "
                "the rows that broke the data contract and why, and how complete each column is.", view.show_small)
@@ -11,19 +15,19 @@ ui.stop_unless(data.has_data(view.db))
 tables = data.quality_tables(view.db, data.stamp(view.settings.db_path), view.settings.suppression_threshold)
 
 st.subheader("Load history")
-ui.table_with_downloads(tables["loads"], "load_history", view.show_small, "dq_loads")
+ui.table_with_downloads(tables["loads"].rename(columns=PLAIN), "load_history", view.show_small, "dq_loads")
 
 st.subheader("Quarantine: reasons")
 if tables["reasons"].empty:
     st.success("No rows have been quarantined.")
 else:
-    ui.table_with_downloads(tables["reasons"], "quarantine_reasons", view.show_small, "dq_reasons")
+    ui.table_with_downloads(tables["reasons"].rename(columns=PLAIN), "quarantine_reasons", view.show_small, "dq_reasons")
     st.subheader("Quarantine: every row")
     load_ids = sorted(tables["quarantine"]["load_id"].unique().tolist(), reverse=True)
     pick = st.selectbox("Load", ["All loads", *load_ids], key="dq_load")
     rows = tables["quarantine"] if pick == "All loads" else tables["quarantine"][tables["quarantine"]["load_id"] == pick]
     st.caption("Line numbers count the header as line 1. Child identifiers are never shown.")
-    ui.table_with_downloads(rows, "quarantine", view.show_small, "dq_rows")
+    ui.table_with_downloads(rows.rename(columns=PLAIN), "quarantine", view.show_small, "dq_rows")
 
 st.subheader("Completeness by agency")
 st.caption("Share of records with each optional column filled in. Agencies with 5 or fewer records are hidden (c).")
