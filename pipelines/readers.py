@@ -95,6 +95,8 @@ def _refuse_xml(name: str, data: bytes) -> None:
         line, col = exc.position
         raise FileProblem(name, f"is not well-formed XML: {str(exc).split(':')[0]} at line {line}, "
                                 f"column {col + 1}") from exc
+    except LookupError as exc:  # an encoding Python does not know
+        raise FileProblem(name, f"is XML in an unknown encoding ({exc})", line=1) from exc
     raise FileProblem(name, "CIN census XML is not supported yet; export the children and episodes as CSV or XLSX")
 
 
