@@ -18,7 +18,7 @@ import polars as pl
 from . import pseudonymise as ps
 from .config import Settings
 from .normalise import normalise_frame
-from .readers import LINE, FileProblem, RawTable, detect_kind, read_table
+from .readers import LINE, FileProblem, RawTable, detect_kind, read_batches
 from .schema import IDENTIFIER_HINTS, KINDS, Kind
 from .store import landing_table, read_connection, write_connection
 
@@ -56,10 +56,13 @@ def sha256_of(path: Path) -> str:
 
 
 def load_file(path: Path, settings: Settings, kind_name: str | None = None, display_name: str | None = None) -> LoadResult:
-    """Load one file; never raises for bad input, returns a failed result naming the problem."""
+    """Load one file; never raises for bad input, returns a failed result naming the problem.
+
+    The file is read in batches (see readers.read_batches), each validated and appended inside
+    one write transaction; duplicate keys and replaced rows are settled in SQL at the end."""
     name = display_name or path.name
     started = dt.datetime.now()
-    timings: dict[str, float] = {}
+    timings: dict[str, float] = {"read": 0.0, "validate": 0.0, "append": 0.0}
     try:
         with _timed(timings, "hash"):
             digest = sha256_of(path)
@@ -71,20 +74,34 @@ def load_file(path: Path, settings: Settings, kind_name: str | None = None, disp
                 result.load_id = _next_load_id(con)
                 _record_load(con, result, digest, started)
             return result
+        batches = read_batches(path, kind_name)
         with _timed(timings, "read"):
-            raw = read_table(path, kind_name)
-            kind = _choose_kind(raw, kind_name, name)
-        with _timed(timings, "validate"):
-            clean, problems, rows_read = validate(raw, kind, name)
-        del raw
+            first = next(batches)
+            kind = _choose_kind(first, kind_name, name)
         with (_timed(timings, "write"),
               write_connection(settings.db_path, settings.followup_days, timings, changed={kind.name}) as con):
             load_id = _next_load_id(con)
-            clean = _pseudonymise(con, clean, settings) if "child_id" in clean.columns else clean
-            _upsert(con, kind, clean, load_id)
-            _record_quarantine(con, problems, load_id)
-            result = LoadResult(name, kind.name, "loaded", rows_read, clean.height, problems["line"].n_unique(),
-                                load_id=load_id, timings=timings)
+            key = _key(con, settings) if any(c.type == "child_id" for c in kind.columns) else None
+            rows_read, batch = 0, first
+            while batch is not None:
+                with _accumulate(timings, "validate"):
+                    clean, problems, read = validate(batch, kind, name)
+                    rows_read += read
+                    if key is not None:
+                        clean = clean.with_columns(ps.pseudonymise(clean["child_id"], key).alias("child_key")).drop("child_id")
+                with _accumulate(timings, "append"):
+                    _append(con, kind, clean, load_id)
+                    _record_quarantine(con, problems, load_id)
+                del batch, clean
+                with _accumulate(timings, "read"):
+                    batch = next(batches, None)
+            with _timed(timings, "settle"):
+                _quarantine_duplicates(con, kind, load_id, name)
+                _replace_older(con, kind, load_id)
+            loaded, quarantined = con.execute(
+                f"SELECT (SELECT count(*) FROM {landing_table(kind)} WHERE load_id = $1), "
+                "(SELECT count(DISTINCT line) FROM quarantine WHERE load_id = $1)", [load_id]).fetchall()[0]
+            result = LoadResult(name, kind.name, "loaded", rows_read, loaded, quarantined, load_id=load_id, timings=timings)
             _record_load(con, result, digest, started)
         timings["total"] = round((dt.datetime.now() - started).total_seconds(), 3)
         return result
@@ -94,6 +111,15 @@ def load_file(path: Path, settings: Settings, kind_name: str | None = None, disp
         result = LoadResult(name, kind_name, "failed", message=f"{name}: could not be loaded: {exc}")
     _record_failure(result, settings, started)
     return result
+
+
+@contextlib.contextmanager
+def _accumulate(timings: dict[str, float], phase: str):
+    start = time.perf_counter()
+    try:
+        yield
+    finally:
+        timings[phase] = round(timings.get(phase, 0.0) + time.perf_counter() - start, 3)
 
 
 @contextlib.contextmanager
@@ -145,10 +171,8 @@ def validate(raw: RawTable, kind: Kind, name: str, today: dt.date | None = None)
     why = [WHY + c.name for c in kind.columns]
     failing = pl.any_horizontal(pl.col(why).is_not_null())
     problems = _problem_rows(checked.filter(failing), frame, why, name)
-    values = checked.filter(~failing).drop(why)
-    duplicates = _duplicate_keys(values, kind, name)
-    problems = pl.concat([problems, duplicates, _reader_problems(raw, name)], how="vertical")
-    clean = values.filter(~pl.col(LINE).is_in(duplicates["line"].implode())) if duplicates.height else values
+    clean = checked.filter(~failing).drop(why)
+    problems = pl.concat([problems, _reader_problems(raw, name)], how="vertical")
     extras = [c for c in frame.columns if c not in {col.name for col in kind.columns} | {LINE}
               and not any(h in c for h in IDENTIFIER_HINTS)]
     if extras:
@@ -191,23 +215,6 @@ def _shape_problems(long: pl.DataFrame, name: str) -> pl.DataFrame:
         pl.col("reason"))
 
 
-def _duplicate_keys(values: pl.DataFrame, kind: Kind, name: str) -> pl.DataFrame:
-    """A key seen again on a later line is quarantined there, naming the first line."""
-    key = list(kind.key)
-    repeated = ~pl.struct(key).is_first_distinct()
-    if not values.select(repeated.any()).item():
-        return _shape_problems(pl.DataFrame(schema={LINE: pl.Int64, "column": pl.String, "value": pl.String,
-                                                    "reason": pl.String}), name)
-    first = values.group_by(key).agg(pl.col(LINE).min().alias("first"))
-    dup = values.filter(repeated).join(first, on=key, how="left", nulls_equal=True)
-    long = dup.select(pl.col(LINE), pl.lit(",".join(key)).alias("column"),
-                      pl.concat_str([pl.col(k).cast(pl.String) for k in key], separator=",").alias("value"),
-                      ("duplicate key; first on line " + pl.col("first").cast(pl.String)).alias("reason"))
-    if "child_id" in key:
-        long = long.with_columns(pl.lit(WITHHELD).alias("value"))
-    return _shape_problems(long, name)
-
-
 def _reader_problems(raw: RawTable, name: str) -> pl.DataFrame:
     return pl.DataFrame({"file": [name] * len(raw.bad_rows), "line": [l for l, _ in raw.bad_rows],
                          "column": [None] * len(raw.bad_rows), "value": [None] * len(raw.bad_rows),
@@ -216,7 +223,8 @@ def _reader_problems(raw: RawTable, name: str) -> pl.DataFrame:
                                 "value": pl.String, "reason": pl.String})
 
 
-def _pseudonymise(con: duckdb.DuckDBPyConnection, clean: pl.DataFrame, settings: Settings) -> pl.DataFrame:
+def _key(con: duckdb.DuckDBPyConnection, settings: Settings) -> bytes:
+    """The pseudonymisation key, checked against the fingerprint of the one the database was built with."""
     stored = next(iter(con.execute("SELECT value FROM meta WHERE name = 'key_fingerprint'").fetchall()), None)
     has_children = any(con.execute(f"SELECT count(*) FROM landing_{k} LIMIT 1").fetchall()[0][0]
                        for k in ("children", "episodes", "disclosures"))
@@ -224,21 +232,45 @@ def _pseudonymise(con: duckdb.DuckDBPyConnection, clean: pl.DataFrame, settings:
     if stored and stored[0] != ps.fingerprint(key):
         raise ps.KeyProblem(f"pseudonymisation key {settings.key_path} is not the key this database was built with")
     con.execute("INSERT OR REPLACE INTO meta VALUES ('key_fingerprint', ?)", [ps.fingerprint(key)])
-    return clean.with_columns(ps.pseudonymise(clean["child_id"], key).alias("child_key")).drop("child_id")
+    return key
 
 
-def _upsert(con: duckdb.DuckDBPyConnection, kind: Kind, clean: pl.DataFrame, load_id: int) -> None:
-    """Rows whose key is already stored are replaced: a corrected file supersedes the old one."""
-    table = landing_table(kind)
-    key = ["child_key" if k == "child_id" else k for k in kind.key]
+def _stored_key(kind: Kind) -> list[str]:
+    return ["child_key" if k == "child_id" else k for k in kind.key]
+
+
+def _append(con: duckdb.DuckDBPyConnection, kind: Kind, clean: pl.DataFrame, load_id: int) -> None:
+    """Add one batch's valid rows to the landing table, tagged with this load."""
     incoming = clean.rename({LINE: "source_line"}).with_columns(pl.lit(load_id, pl.Int32).alias("load_id"))
     con.register("incoming", incoming.to_arrow())
     try:
-        match = " AND ".join(f't."{k}" = i."{k}"' for k in key)
-        con.execute(f"DELETE FROM {table} t WHERE EXISTS (SELECT 1 FROM incoming i WHERE {match})")
-        con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM incoming")
+        con.execute(f"INSERT INTO {landing_table(kind)} BY NAME SELECT * FROM incoming")
     finally:
         con.unregister("incoming")
+
+
+def _quarantine_duplicates(con: duckdb.DuckDBPyConnection, kind: Kind, load_id: int, name: str) -> None:
+    """A key seen again on a later line of the file is quarantined there, naming the first line."""
+    table, key = landing_table(kind), _stored_key(kind)
+    keys = ", ".join(f'"{k}"' for k in key)
+    shown = "'" + WITHHELD + "'" if "child_key" in key else " || ',' || ".join(f'CAST("{k}" AS VARCHAR)' for k in key)
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE repeated AS
+        SELECT source_line, {shown} AS value, first_line FROM (
+            SELECT *, min(source_line) OVER (PARTITION BY {keys}) AS first_line FROM {table} WHERE load_id = $1)
+        WHERE source_line <> first_line""", [load_id])
+    con.execute("INSERT INTO quarantine SELECT $1, $2, source_line, $3, value, "
+                "'duplicate key; first on line ' || first_line FROM repeated", [load_id, name, ",".join(kind.key)])
+    con.execute(f"DELETE FROM {table} WHERE load_id = $1 AND source_line IN (SELECT source_line FROM repeated)", [load_id])
+    con.execute("DROP TABLE repeated")
+
+
+def _replace_older(con: duckdb.DuckDBPyConnection, kind: Kind, load_id: int) -> None:
+    """Rows whose key this load brings again are replaced: a corrected file supersedes the old one."""
+    table = landing_table(kind)
+    match = " AND ".join(f'o."{k}" = n."{k}"' for k in _stored_key(kind))
+    con.execute(f"DELETE FROM {table} o WHERE o.load_id <> $1 AND EXISTS "
+                f"(SELECT 1 FROM {table} n WHERE n.load_id = $1 AND {match})", [load_id])
 
 
 def _record_quarantine(con: duckdb.DuckDBPyConnection, problems: pl.DataFrame, load_id: int) -> None:

@@ -9,6 +9,7 @@ import csv
 import datetime as dt
 import io
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from .schema import KINDS, Kind
 
 LINE = "__line"
 HEADER_SCAN_ROWS = 10  # a title block above the header is searched this far down
+CHUNK_BYTES = 64 << 20  # big plain CSVs are parsed and validated in slices of this size
 csv.field_size_limit(2**31 - 1)  # a long narrative is still one field: too long is the normaliser's call
 
 
@@ -127,31 +129,94 @@ def _read_csv(path: Path) -> RawTable:
     return fast if fast is not None else _read_csv_exact(path.name, _decode(path.name, data), delim)
 
 
-def _read_csv_fast(name: str, data: bytes, delim: str) -> RawTable | None:
-    """Polars' reader, for UTF-8 files with no quoting where every record is one line
-    with one field per header column: the usual case, and the only one big files take.
-    The checks scan the bytes in place (no copies): this path must stay cheap at 10M rows."""
-    if b'"' in data or b"\r" in data:
-        return None
+def _plain_lines(data: bytes, delim: str, fields: int) -> int | None:
+    """How many lines these complete rows hold, if none needs CSV's quoting rules: no quotes,
+    no CR, no blank rows, `fields` fields on every line. None sends the file to the exact reader.
+    Scans the bytes in place (no copies): this runs over every byte of a 10M-row file."""
     end = len(data)
     while end and data[end - 1] == 0x0A:
         end -= 1
-    newline = data.find(b"\n", 0, end)
-    header = data[:newline if newline >= 0 else end]
-    empty_row = b"\n" + delim.encode() * header.count(delim.encode()) + b"\n"
-    if data.find(b"\n\n", 0, end) >= 0 or data.find(empty_row, 0, end + 1) >= 0:
-        return None  # blank rows: the exact reader skips them and keeps line numbers right
+    if not end:
+        return 0
+    d = delim.encode()
+    empty_row = d * (fields - 1)
+    if (b'"' in data or b"\r" in data or data[0] == 0x0A or data.find(b"\n\n", 0, end) >= 0
+            or data.startswith(empty_row + b"\n") or data.find(b"\n" + empty_row + b"\n", 0, end + 1) >= 0
+            or data.endswith(b"\n" + empty_row, 0, end) or data[:end] == empty_row):
+        return None
     lines = data.count(b"\n", 0, end) + 1
-    if data.count(delim.encode(), 0, end) != header.count(delim.encode()) * lines:
-        return None  # a short or long row: the exact reader says where
+    return lines if data.count(d, 0, end) == (fields - 1) * lines else None
+
+
+def _parse_plain(data: bytes, delim: str, columns: list[str], first_line: int) -> pl.DataFrame:
+    end = len(data.rstrip(b"\n")) if data.endswith(b"\n\n") else len(data)
+    frame = pl.read_csv(data[:end] if end < len(data) else data, separator=delim, infer_schema=False,
+                        has_header=False, quote_char=None, new_columns=columns)
+    return frame.with_columns(pl.int_range(first_line, first_line + frame.height, dtype=pl.Int64).alias(LINE))
+
+
+def _read_csv_fast(name: str, data: bytes, delim: str) -> RawTable | None:
+    """Polars' reader, for UTF-8 files whose rows need no quoting rules (the usual case)."""
+    newline = data.find(b"\n")
+    header, body = (data, b"") if newline < 0 else (data[:newline], data[newline + 1:])
+    fields = header.count(delim.encode()) + 1
+    if b'"' in header or b"\r" in header or _plain_lines(body, delim, fields) is None:
+        return None
     try:
         columns = _unique([normalise_header(h) for h in header.decode("utf-8").split(delim)], name)
-        frame = pl.read_csv(data if end >= len(data) - 1 else data[:end + 1], separator=delim, infer_schema=False,
-                            has_header=True, quote_char=None, new_columns=columns)
+        frame = _parse_plain(body, delim, columns, 2) if body.strip(b"\n") else pl.DataFrame(
+            schema={c: pl.String for c in columns}).with_columns(pl.lit(None, pl.Int64).alias(LINE))
     except (UnicodeDecodeError, pl.exceptions.ComputeError):
         return None  # not UTF-8 (cp1252): the exact reader decodes it
-    frame = frame.with_columns(pl.int_range(2, frame.height + 2, dtype=pl.Int64).alias(LINE))
     return RawTable(frame, excel=False, bad_rows=[])
+
+
+def read_batches(path: Path, kind_hint: str | None = None) -> Iterator[RawTable]:
+    """The file as one or more tables. A big plain CSV comes in ~64 MB slices, so a 10M-row
+    file never sits in memory whole; anything else is read at once by read_table."""
+    plain = _plain_csv(path) if path.exists() and path.stat().st_size > CHUNK_BYTES else None
+    if plain is None:
+        yield read_table(path, kind_hint)
+        return
+    columns, delim, skip = plain
+    line = 2
+    with path.open("rb") as f:
+        f.seek(skip)
+        for block in _line_blocks(f):
+            frame = _parse_plain(block, delim, columns, line)
+            line += frame.height
+            yield RawTable(frame, excel=False, bad_rows=[])
+
+
+def _plain_csv(path: Path) -> tuple[list[str], str, int] | None:
+    """(columns, delimiter, offset of the first data row) when every block passes _plain_lines."""
+    with path.open("rb") as f:
+        header = f.readline()
+        skip = f.tell()
+        header = header.removeprefix(b"\xef\xbb\xbf").rstrip(b"\n")
+        delim = max([",", ";", "\t", "|"], key=lambda d: header.count(d.encode()))
+        try:
+            columns = _unique([normalise_header(h) for h in header.decode("utf-8").split(delim)], path.name)
+            for block in _line_blocks(f):
+                if _plain_lines(block, delim, len(columns)) is None or b"\x00" in block:
+                    return None
+                block.decode("utf-8")
+        except UnicodeDecodeError:
+            return None
+    return (columns, delim, skip) if b'"' not in header and b"\r" not in header else None
+
+
+def _line_blocks(f) -> Iterator[bytes]:
+    """Blocks of about CHUNK_BYTES that end at a line break."""
+    carry = b""
+    while block := f.read(CHUNK_BYTES):
+        data = carry + block
+        cut = data.rfind(b"\n") + 1
+        if cut:
+            yield data[:cut]
+        carry = data[cut:]
+    if carry:
+        yield carry
 
 
 def _read_csv_exact(name: str, text: str, delim: str) -> RawTable:

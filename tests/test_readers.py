@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import polars as pl
 import pytest
 from openpyxl import Workbook
 
@@ -188,3 +189,29 @@ def test_unknown_file_names_missing_column(header, missing):
 def test_unrelated_file_is_refused():
     with pytest.raises(FileProblem, match="cannot tell"):
         detect_kind(["name", "address"], "staff.csv")
+
+
+def test_big_plain_csv_is_read_in_slices_with_the_same_rows_and_lines(tmp_path, monkeypatch):
+    import pipelines.readers as readers
+
+    rows = "".join(f"E{n},C{n % 7},health,health_contact,2024-01-{n % 28 + 1:02d},Y\n" for n in range(5000))
+    path = tmp_path / "episodes.csv"
+    path.write_text("episode_id,child_id,agency,episode_type,episode_date,child_seen\n" + rows)
+    whole = readers.read_table(path).frame
+    monkeypatch.setattr(readers, "CHUNK_BYTES", 4096)
+    batches = list(readers.read_batches(path))
+    assert len(batches) > 10
+    assert pl.concat([b.frame for b in batches]).equals(whole)
+    assert batches[-1].frame[readers.LINE][-1] == 5001
+
+
+def test_slicing_falls_back_to_the_exact_reader_when_a_late_row_is_odd(tmp_path, monkeypatch):
+    import pipelines.readers as readers
+
+    rows = [f"E{n},C{n},health,health_contact,2024-01-05,Y" for n in range(3000)]
+    rows[2500] = 'E2500,"C,2500",health,health_contact,2024-01-05,Y'  # quoting far into the file
+    path = tmp_path / "episodes.csv"
+    path.write_text("episode_id,child_id,agency,episode_type,episode_date,child_seen\n" + "\n".join(rows) + "\n")
+    monkeypatch.setattr(readers, "CHUNK_BYTES", 4096)
+    batches = list(readers.read_batches(path))
+    assert len(batches) == 1 and batches[0].frame.filter(pl.col(readers.LINE) == 2502)["child_id"].item() == "C,2500"
