@@ -25,7 +25,6 @@ class Fact:
     dims: tuple[str, ...]
     filters: tuple[str, ...]
     cube: bool = False  # pre-aggregated (see cubes.py); only for additive counts
-    cube_extra: tuple[str, ...] = ()  # more columns kept in the cube, e.g. for the interpreter chart
 
 
 @dataclass(frozen=True)
@@ -68,7 +67,7 @@ def parse(doc: dict, baseline: list[dict]) -> tuple[list[Indicator], list[str]]:
         bad = [d for d in spec.get("dims", []) if d not in DIMENSIONS] + [f for f in spec.get("filters", []) if f not in FILTERS]
         problems += [f"fact {name}: unknown dimension or filter {b!r}" for b in bad]
         facts[name] = Fact(name, tuple(spec.get("dims", [])), tuple(spec.get("filters", [])),
-                           bool(spec.get("cube", False)), tuple(spec.get("cube_extra", [])))
+                           bool(spec.get("cube", False)))
     overall = {r["indicator"]: (r["numerator"], r["denominator"]) for r in baseline if not r["breakdown"]}
     indicators, seen = [], set()
     for n, raw in enumerate(doc.get("indicators", []), start=1):

@@ -22,8 +22,8 @@ def measure(ind: Indicator, part: str) -> str:
 
 
 def group_columns(fact: Fact) -> list[str]:
-    extra = [c for c in ("agency", *fact.cube_extra) if c in fact.filters or c in fact.cube_extra]
-    return list(dict.fromkeys([*fact.dims, *extra]))
+    """Breakdown dimensions, plus agency where it is only a filter."""
+    return list(dict.fromkeys([*fact.dims, *(["agency"] if "agency" in fact.filters else [])]))
 
 
 def cube_sql(fact: Fact, indicators: list[Indicator]) -> str:

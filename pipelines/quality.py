@@ -29,14 +29,32 @@ def quarantine_reasons(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
                       'GROUP BY ALL ORDER BY rows DESC, file, "column"')
 
 
-def completeness(con: duckdb.DuckDBPyConnection, kind: str, threshold: int = 5) -> pd.DataFrame:
-    """Share of records with each optional column filled, per agency; agencies with few records hidden."""
+COMPLETENESS_KINDS = ("children", "episodes", "disclosures")
+
+
+def completeness_sql(kind: str) -> str:
+    """Share of records with each optional column filled, per agency (from the declared contract)."""
     k = KINDS[kind]
-    columns = [c.name for c in k.columns if not c.required]
-    if "agency" not in {c.name for c in k.columns} or not columns:
+    filled = ", ".join(f'avg(CASE WHEN "{c.name}" IS NULL THEN 0 ELSE 1 END) AS "{c.name}"'
+                       for c in k.columns if not c.required)
+    return (f"CREATE OR REPLACE TABLE mart_completeness_{kind} AS SELECT agency, count(*) AS records, {filled} "
+            f"FROM {landing_table(k)} GROUP BY agency ORDER BY agency")
+
+
+def build_completeness(con: duckdb.DuckDBPyConnection, changed: set[str] | None, existing: set[str]) -> None:
+    """Counted once per load, so the data quality page never scans millions of rows."""
+    for kind in COMPLETENESS_KINDS:
+        if changed is None or kind in changed or f"mart_completeness_{kind}" not in existing:
+            con.execute(completeness_sql(kind))
+
+
+def completeness(con: duckdb.DuckDBPyConnection, kind: str, threshold: int = 5) -> pd.DataFrame:
+    """Completeness per agency; agencies with few records hidden."""
+    try:
+        frame = query(con, f"SELECT * FROM mart_completeness_{KINDS[kind].name}")
+    except duckdb.CatalogException:
         return pd.DataFrame()
-    filled = ", ".join(f'avg(CASE WHEN "{c}" IS NULL THEN 0 ELSE 1 END) AS "{c}"' for c in columns)
-    frame = query(con, f"SELECT agency, count(*) AS records, {filled} FROM {landing_table(k)} GROUP BY agency ORDER BY agency")
+    columns = [c for c in frame.columns if c not in ("agency", "records")]
     small = frame["records"] <= threshold
     frame.loc[small, columns] = None
     frame["records"] = frame["records"].astype(object).where(~small, "c")

@@ -124,9 +124,8 @@ def interpreter_mix(con: duckdb.DuckDBPyConnection, filters: Filters, show_small
     """Episodes needing an interpreter, by agency and who interpreted, suppressed as a two-way table."""
     fact = next(i.fact for i in catalogue() if i.id == "practice.interpreter_professional")
     where, params = filters.clauses(fact)
-    sql = ("SELECT agency, interpreter_type, sum(units) AS episodes FROM cube_fct_episode "
-           "WHERE interpreter_needed(interpreter_type)" + "".join(f" AND {w}" for w in where) +
-           " GROUP BY agency, interpreter_type")
+    sql = ("SELECT agency, interpreter_type, sum(episodes) AS episodes FROM mart_interpreter_mix"
+           + (f" WHERE {' AND '.join(where)}" if where else "") + " GROUP BY agency, interpreter_type")
     counts = {(a, t): n for a, t, n in con.execute(sql, params).fetchall()}
     agencies = sorted({a for a, _ in counts})
     cells = {(a, t): [(counts.get((a, t), 0), counts.get((a, t), 0))] for a in agencies for t in INTERPRETER_ARRANGEMENTS}

@@ -22,6 +22,8 @@ from .config import REFERENCE_DIR, SQL_DIR
 from .schema import KINDS, Kind
 
 
+WRITER_MEMORY = "1GB"  # DuckDB spills to disk beyond this, so a national load stays within the 2 GB budget
+
 SYSTEM_DDL = """
 CREATE TABLE IF NOT EXISTS meta (name VARCHAR PRIMARY KEY, value VARCHAR);
 CREATE TABLE IF NOT EXISTS loads (
@@ -76,6 +78,7 @@ def build_marts(con: duckdb.DuckDBPyConnection, changed: set[str] | None = None)
     any child-level kind changed. `changed=None` rebuilds everything.
     """
     from .cubes import build_cubes  # the cubes read the catalogue, which the loader does not otherwise need
+    from .quality import build_completeness
 
     existing = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
     for path in sql_files("marts"):
@@ -86,6 +89,7 @@ def build_marts(con: duckdb.DuckDBPyConnection, changed: set[str] | None = None)
             con.execute(text)
     if changed is None or changed & CHILD_KINDS or not any(t.startswith("cube_") for t in existing):
         build_cubes(con)
+    build_completeness(con, changed, existing)
 
 
 @contextlib.contextmanager
@@ -115,7 +119,8 @@ def write_connection(db_path: Path, followup_days: int, timings: dict[str, float
             shutil.copyfile(db_path, staging)
         timings = {} if timings is None else timings
         timings["copy"] = round(time.perf_counter() - clock, 3)
-        con = duckdb.connect(str(staging))
+        spill = Path(f"{staging}.spill")
+        con = duckdb.connect(str(staging), config={"memory_limit": WRITER_MEMORY, "temp_directory": str(spill)})
         con.execute("SET enable_progress_bar = false")
         try:
             if apply_schema(con, followup_days):
@@ -135,12 +140,14 @@ def write_connection(db_path: Path, followup_days: int, timings: dict[str, float
             staging.unlink(missing_ok=True)
             Path(f"{staging}.wal").unlink(missing_ok=True)
             raise
+        finally:
+            shutil.rmtree(spill, ignore_errors=True)
 
 
 def _remove_leftovers(db_path: Path) -> None:
     """Copies left by a writer that was killed (we hold the lock, so none is in use)."""
     for p in db_path.parent.glob(f".{db_path.name}.*.tmp*"):
-        p.unlink(missing_ok=True)
+        shutil.rmtree(p, ignore_errors=True) if p.is_dir() else p.unlink(missing_ok=True)
 
 
 def _fsync(path: Path) -> None:
