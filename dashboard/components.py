@@ -31,7 +31,7 @@ PRINT_CSS = """
 [data-testid="stMetricValue"] { font-size: 2.1rem; }
 </style>
 """
-FILTER_NAMES = {"partnership": "partnership", "period": "period", "agency": "agencies"}
+FILTER_NAMES = {"partnership": "partnership", "period": "period", "distinct_period": "period", "agency": "agencies"}
 FACT_FILES = {"fct_review": "20_fct_review.sql", "fct_child_record": "30_fct_child_record.sql",
               "fct_child": "40_fct_child.sql", "fct_episode": "50_fct_episode.sql",
               "fct_disclosure": "60_fct_disclosure.sql", "fct_cin": "70_fct_cin.sql"}

@@ -22,8 +22,10 @@ def measure(ind: Indicator, part: str) -> str:
 
 
 def group_columns(fact: Fact) -> list[str]:
-    """Breakdown dimensions, plus agency where it is only a filter."""
-    return list(dict.fromkeys([*fact.dims, *(["agency"] if "agency" in fact.filters else [])]))
+    """Breakdown dimensions, plus the columns filters read (agency; a distinct count's previous date)."""
+    extra = (["agency"] if "agency" in fact.filters else []) + (
+        ["event_date", "previous_event_date"] if "distinct_period" in fact.filters else [])
+    return list(dict.fromkeys([*fact.dims, *extra]))
 
 
 def cube_sql(fact: Fact, indicators: list[Indicator]) -> str:

@@ -42,9 +42,14 @@ class Filters:
         if self.partnership and "partnership" in fact.filters:
             where.append("partnership = ?")
             params.append(self.partnership)
+        start, end = self.period_start or dt.date(1900, 1, 1), self.period_end or dt.date(9999, 12, 31)
         if (self.period_start or self.period_end) and "period" in fact.filters:
             where.append("(event_date IS NULL OR event_date BETWEEN ? AND ?)")
-            params += [self.period_start or dt.date(1900, 1, 1), self.period_end or dt.date(9999, 12, 31)]
+            params += [start, end]
+        if "distinct_period" in fact.filters:  # always: a row counts only where the child was not already counted
+            where.append("(event_date IS NULL OR (event_date BETWEEN ? AND ? "
+                         "AND (previous_event_date IS NULL OR previous_event_date < ?)))")
+            params += [start, end, start]
         if self.agencies and "agency" in fact.filters:
             where.append("list_contains(?, agency)")
             params.append(list(self.agencies))

@@ -87,7 +87,7 @@ def build_marts(con: duckdb.DuckDBPyConnection, changed: set[str] | None = None)
         depends = {k.strip() for k in first.split(":", 1)[1].split(",")} if first.startswith("-- rebuilt after loading:") else None
         if depends is None or changed is None or depends & changed or path.stem.split("_", 1)[1] not in existing:
             con.execute(text)
-    if changed is None or changed & CHILD_KINDS or not any(t.startswith("cube_") for t in existing):
+    if changed is None or changed & (CHILD_KINDS | {"population"}) or not any(t.startswith("cube_") for t in existing):
         build_cubes(con)
     build_completeness(con, changed, existing)
 
