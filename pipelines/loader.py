@@ -82,13 +82,14 @@ def load_file(path: Path, settings: Settings, kind_name: str | None = None, disp
               write_connection(settings.db_path, settings.followup_days, timings, changed={kind.name}) as con):
             load_id = _next_load_id(con)
             key = _key(con, settings) if any(c.type == "child_id" for c in kind.columns) else None
+            pseudonym = ps.Pseudonymiser(key) if key is not None else None
             rows_read, batch = 0, first
             while batch is not None:
                 with _accumulate(timings, "validate"):
                     clean, problems, read = validate(batch, kind, name)
                     rows_read += read
-                    if key is not None:
-                        clean = clean.with_columns(ps.pseudonymise(clean["child_id"], key).alias("child_key")).drop("child_id")
+                    if pseudonym is not None:
+                        clean = clean.with_columns(pseudonym(clean["child_id"]).alias("child_key")).drop("child_id")
                 with _accumulate(timings, "append"):
                     _append(con, kind, clean, load_id)
                     _record_quarantine(con, problems, load_id)

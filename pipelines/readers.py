@@ -200,7 +200,8 @@ def _plain_csv(path: Path) -> tuple[list[str], str, int] | None:
             for block in _line_blocks(f):
                 if _plain_lines(block, delim, len(columns)) is None or b"\x00" in block:
                     return None
-                block.decode("utf-8")
+                if not block.isascii():  # ASCII is UTF-8; only other text needs the slower check
+                    block.decode("utf-8")
         except UnicodeDecodeError:
             return None
     return (columns, delim, skip) if b'"' not in header and b"\r" not in header else None

@@ -174,3 +174,15 @@ def test_a_different_key_gives_different_pseudonyms(tmp_path, loaded, monkeypatc
     other = settings()
     assert load_file(tmp_path / "episodes.csv", other).status == "loaded"
     assert child_keys(other)["E1"] != child_keys(loaded)["E1"]
+
+
+@pytest.mark.parametrize("key", [b"k" * 32, bytes(range(32)), b"x" * 80])
+def test_fast_hmac_equals_the_standard_library(key):
+    import polars as pl
+
+    from pipelines.pseudonymise import Pseudonymiser
+
+    ids = pl.Series(["NB0000001", "NB0000002", "NB0000001", None, "é-unicode"])
+    expected = [None if v is None else int.from_bytes(hmac.new(key, v.encode(), hashlib.sha256).digest()[:8], "big", signed=True)
+                for v in ids.to_list()]
+    assert Pseudonymiser(key)(ids).to_list() == expected
