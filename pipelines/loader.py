@@ -85,16 +85,16 @@ def load_file(path: Path, settings: Settings, kind_name: str | None = None, disp
             pseudonym = ps.Pseudonymiser(key) if key is not None else None
             rows_read, batch = 0, first
             while batch is not None:
-                with _accumulate(timings, "validate"):
+                with _timed(timings, "validate"):
                     clean, problems, read = validate(batch, kind, name)
                     rows_read += read
                     if pseudonym is not None:
                         clean = clean.with_columns(pseudonym(clean["child_id"]).alias("child_key")).drop("child_id")
-                with _accumulate(timings, "append"):
+                with _timed(timings, "append"):
                     _append(con, kind, clean, load_id)
                     _record_quarantine(con, problems, load_id)
                 del batch, clean
-                with _accumulate(timings, "read"):
+                with _timed(timings, "read"):
                     batch = next(batches, None)
             with _timed(timings, "settle"):
                 _quarantine_duplicates(con, kind, load_id, name)
@@ -115,21 +115,13 @@ def load_file(path: Path, settings: Settings, kind_name: str | None = None, disp
 
 
 @contextlib.contextmanager
-def _accumulate(timings: dict[str, float], phase: str):
+def _timed(timings: dict[str, float], phase: str):
+    """Add the seconds spent in the block to timings[phase] (phases repeat once per batch)."""
     start = time.perf_counter()
     try:
         yield
     finally:
         timings[phase] = round(timings.get(phase, 0.0) + time.perf_counter() - start, 3)
-
-
-@contextlib.contextmanager
-def _timed(timings: dict[str, float], phase: str):
-    start = time.perf_counter()
-    try:
-        yield
-    finally:
-        timings[phase] = round(time.perf_counter() - start, 3)
 
 
 def _previous_load(settings: Settings, digest: str) -> str | None:
