@@ -166,13 +166,23 @@ def validate(raw: RawTable, kind: Kind, name: str, today: dt.date | None = None)
     problems = _problem_rows(checked.filter(failing), frame, why, name)
     clean = checked.filter(~failing).drop(why)
     problems = pl.concat([problems, _reader_problems(raw, name)], how="vertical")
-    extras = [c for c in frame.columns if c not in {col.name for col in kind.columns} | {LINE}
-              and not any(h in c for h in IDENTIFIER_HINTS)]
+    extras = _kept_extras(frame, kind)
     if extras:
         extra = frame.filter(pl.col(LINE).is_in(clean[LINE].implode())).select(
             pl.struct(extras).struct.json_encode().alias("extra"))
         clean = clean.with_columns(extra["extra"])
     return clean, problems.sort("line", "column"), frame.height + len(raw.bad_rows)
+
+
+def _kept_extras(frame: pl.DataFrame, kind: Kind) -> list[str]:
+    """Unknown columns are kept (contract), except any that may hold an identifier: a name
+    that suggests one, or a value equal to the row's own child_id."""
+    declared = {c.name for c in kind.columns} | {LINE}
+    extras = [c for c in frame.columns if c not in declared and not any(h in c for h in IDENTIFIER_HINTS)]
+    if extras and "child_id" in frame.columns:
+        ids = frame["child_id"].str.strip_chars()
+        extras = [c for c in extras if not (frame[c].str.strip_chars() == ids).any()]
+    return extras
 
 
 def _cross_column_checks(kind: Kind, checked: pl.LazyFrame) -> pl.LazyFrame:

@@ -151,4 +151,5 @@ KINDS: dict[str, Kind] = {k.name: k for k in (REVIEWS, CHILDREN, EPISODES, DISCL
 
 # Extra columns are kept (as JSON) unless their name suggests a direct identifier:
 # the contract promises real identifiers never reach the database.
-IDENTIFIER_HINTS = ("name", "nhs", "upn", "uln", "address", "postcode", "phone", "email", "dob", "birth", "_id", "ni_number")
+IDENTIFIER_HINTS = ("name", "nhs", "upn", "uln", "address", "postcode", "phone", "email", "dob", "birth", "_id",
+                    "ni_number", "nino", "ref", "number", "surname", "forename")

@@ -186,3 +186,19 @@ def test_fast_hmac_equals_the_standard_library(key):
     expected = [None if v is None else int.from_bytes(hmac.new(key, v.encode(), hashlib.sha256).digest()[:8], "big", signed=True)
                 for v in ids.to_list()]
     assert Pseudonymiser(key)(ids).to_list() == expected
+
+
+def test_extra_columns_that_may_hold_identifiers_are_not_kept(cfg, tmp_path):
+    import duckdb
+
+    from tests.conftest import write_csv
+
+    rows = [{"child_id": f"RAWID-EXTRA-{n:03d}", "agency": "health", "Child Ref": f"REF-SECRET-{n}",
+             "Case Number": f"CASE-SECRET-{n}", "notes": f"RAWID-EXTRA-{n:03d}", "team": "North"} for n in range(8)]
+    result = load_file(write_csv(tmp_path / "children.csv", rows), cfg)
+    assert result.status == "loaded" and result.rows_loaded == 8
+    data = cfg.db_path.read_bytes()
+    for secret in (b"RAWID-EXTRA", b"REF-SECRET", b"CASE-SECRET"):
+        assert secret not in data
+    with duckdb.connect(str(cfg.db_path), read_only=True) as con:
+        assert {r[0] for r in con.execute("SELECT extra FROM landing_children").fetchall()} == {'{"team":"North"}'}
