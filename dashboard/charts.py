@@ -28,13 +28,16 @@ def _theme() -> alt.theme.ThemeConfig:
 
 
 def _axis(scale: int) -> alt.Axis:
-    return alt.Axis(format=".0%" if scale == 1 else ",.0f", title="Rate" if scale == 1 else "Per 10,000 children")
+    return alt.Axis(format=".0%" if scale == 1 else ",.0f", title="Rate" if scale == 1 else "Per 10,000 children",
+                    tickCount=10)
 
 
 def rate_bars(frame: pd.DataFrame, category: str = "group_label", title: str = "") -> alt.LayerChart:
     """Horizontal bars with 95% intervals and a tick for the national figure; suppressed groups show no bar."""
     scale = int(frame["scale"].iloc[0]) if len(frame) else 1
     domain = [0, 1] if scale == 1 else alt.Undefined
+    hidden = frame["suppressed"] & frame["value"].isna()
+    frame = frame.assign(**{category: frame[category].where(~hidden, frame[category] + " (c: hidden)")})
     base = alt.Chart(frame).encode(y=alt.Y(f"{category}:N", sort=None, title=None))
     bars = base.mark_bar().encode(
         x=alt.X("value:Q", axis=_axis(scale), scale=alt.Scale(domain=domain)),
@@ -43,7 +46,7 @@ def rate_bars(frame: pd.DataFrame, category: str = "group_label", title: str = "
     errors = base.mark_rule(strokeWidth=2, color="#333333").encode(x="ci_low:Q", x2="ci_high:Q")
     national = base.mark_tick(color=NATIONAL_COLOUR, thickness=3, size=22).encode(
         x="national:Q", tooltip=[alt.Tooltip("national:Q", format=".1%" if scale == 1 else ",.1f", title="National")])
-    height = 34 * max(frame[category].nunique(), 1)  # a fixed height: a step height clashes with container width
+    height = 34 * max(frame[category].nunique(), 2) + 10  # fixed: a step height clashes with container width
     return (bars + errors + national).properties(title=title, height=height, width="container")
 
 
