@@ -50,7 +50,10 @@ def secondary(cells: dict[Hashable, Counts], hidden: set[Hashable], lines: Seque
     hidden = set(hidden)
 
     def size(k: Hashable) -> tuple:
-        return (max(den for _, den in cells[k]) == 0, max(den for _, den in cells[k]), str(k))
+        """Smallest first, so the least information is hidden; numerators break ties (shares
+        have the same denominator in every group)."""
+        den = max(d for _, d in cells[k])
+        return (den == 0, den, max(n for n, _ in cells[k]), str(k))
 
     changed = True
     while changed:

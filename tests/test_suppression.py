@@ -215,3 +215,12 @@ def test_practice_output_never_reveals_small_counts(kids, rows):
         if episodes:
             assert load_file(write_csv(Path(folder) / "episodes.csv", episodes), cfg).rows_loaded == len(episodes)
         check_all(cfg.db_path, ["", "agency", "ethnic_group", "ethnicity", "agency,ethnic_group", "ethnicity,sex"])
+
+
+def test_secondary_suppression_hides_the_smallest_other_share():
+    from pipelines.suppression import Line, primary, secondary
+
+    # review.count by group: every group's denominator is the total (60); only 'Other' is small.
+    cells = {"White": [(30, 60)], "Mixed": [(12, 60)], "Asian": [(8, 60)], "Black": [(7, 60)], "Other": [(3, 60)]}
+    hidden = secondary(cells, primary(cells, "single", 5), [Line(False, tuple(cells))])
+    assert hidden == {"Other", "Black"}
