@@ -18,7 +18,7 @@ import polars as pl
 from . import pseudonymise as ps
 from .config import Settings
 from .normalise import normalise_frame
-from .readers import LINE, FileProblem, RawTable, detect_kind, read_batches
+from .readers import LINE, FileProblem, NotPlain, RawTable, detect_kind, read_batches, read_table
 from .schema import IDENTIFIER_HINTS, KINDS, Kind
 from .store import landing_table, read_connection, write_connection
 
@@ -83,19 +83,13 @@ def load_file(path: Path, settings: Settings, kind_name: str | None = None, disp
             load_id = _next_load_id(con)
             key = _key(con, settings) if any(c.type == "child_id" for c in kind.columns) else None
             pseudonym = ps.Pseudonymiser(key) if key is not None else None
-            rows_read, batch = 0, first
-            while batch is not None:
-                with _timed(timings, "validate"):
-                    clean, problems, read = validate(batch, kind, name)
-                    rows_read += read
-                    if pseudonym is not None:
-                        clean = clean.with_columns(pseudonym(clean["child_id"]).alias("child_key")).drop("child_id")
-                with _timed(timings, "append"):
-                    _append(con, kind, clean, load_id)
-                    _record_quarantine(con, problems, load_id)
-                del batch, clean
-                with _timed(timings, "read"):
-                    batch = next(batches, None)
+            try:
+                rows_read = _load_batches(con, kind, load_id, name, first, batches, pseudonym, timings)
+            except NotPlain:  # a late slice needs CSV's quoting rules: start again with the full reader
+                for table in (landing_table(kind), "quarantine"):
+                    con.execute(f"DELETE FROM {table} WHERE load_id = ?", [load_id])
+                rows_read = _load_batches(con, kind, load_id, name, read_table(path, kind_name), iter(()),
+                                          pseudonym, timings)
             with _timed(timings, "settle"):
                 _quarantine_duplicates(con, kind, load_id, name)
                 _replace_older(con, kind, load_id)
@@ -112,6 +106,25 @@ def load_file(path: Path, settings: Settings, kind_name: str | None = None, disp
         result = LoadResult(name, kind_name, "failed", message=f"{name}: could not be loaded: {exc}")
     _record_failure(result, settings, started)
     return result
+
+
+def _load_batches(con: duckdb.DuckDBPyConnection, kind: Kind, load_id: int, name: str, batch: RawTable | None,
+                  batches, pseudonym: ps.Pseudonymiser | None, timings: dict[str, float]) -> int:
+    """Validate, pseudonymise and append each batch; returns the rows read."""
+    rows_read = 0
+    while batch is not None:
+        with _timed(timings, "validate"):
+            clean, problems, read = validate(batch, kind, name)
+            rows_read += read
+            if pseudonym is not None:
+                clean = clean.with_columns(pseudonym(clean["child_id"]).alias("child_key")).drop("child_id")
+        with _timed(timings, "append"):
+            _append(con, kind, clean, load_id)
+            _record_quarantine(con, problems, load_id)
+        del batch, clean
+        with _timed(timings, "read"):
+            batch = next(batches, None)
+    return rows_read
 
 
 @contextlib.contextmanager

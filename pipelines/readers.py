@@ -171,40 +171,56 @@ def _read_csv_fast(name: str, data: bytes, delim: str) -> RawTable | None:
     return RawTable(frame, excel=False, bad_rows=[])
 
 
+class NotPlain(Exception):
+    """A slice of a big CSV turned out to need CSV's quoting rules: read the file again, whole."""
+
+
 def read_batches(path: Path, kind_hint: str | None = None) -> Iterator[RawTable]:
-    """The file as one or more tables. A big plain CSV comes in ~64 MB slices, so a 10M-row
-    file never sits in memory whole; anything else is read at once by read_table."""
-    plain = _plain_csv(path) if path.exists() and path.stat().st_size > CHUNK_BYTES else None
-    if plain is None:
+    """The file as one or more tables. A big plain CSV comes in ~64 MB slices, checked and
+    parsed in one pass, so a 10M-row file never sits in memory whole. If a later slice is not
+    plain, NotPlain is raised and the caller starts again with read_table; if the first is
+    not, read_table is used straight away. Anything else is read at once by read_table."""
+    header = _plain_header(path) if path.exists() and path.stat().st_size > CHUNK_BYTES else None
+    if header is None:
         yield read_table(path, kind_hint)
         return
-    columns, delim, skip = plain
+    columns, delim, skip = header
     line = 2
     with path.open("rb") as f:
         f.seek(skip)
         for block in _line_blocks(f):
+            if not _plain_block(block, delim, len(columns)):
+                if line == 2:
+                    yield read_table(path, kind_hint)
+                    return
+                raise NotPlain(f"{path.name}: line {line} onwards needs the full CSV reader")
             frame = _parse_plain(block, delim, columns, line)
             line += frame.height
             yield RawTable(frame, excel=False, bad_rows=[])
 
 
-def _plain_csv(path: Path) -> tuple[list[str], str, int] | None:
-    """(columns, delimiter, offset of the first data row) when every block passes _plain_lines."""
+def _plain_header(path: Path) -> tuple[list[str], str, int] | None:
+    """(columns, delimiter, offset of the first data row) for a header that needs no quoting."""
     with path.open("rb") as f:
         header = f.readline()
         skip = f.tell()
-        header = header.removeprefix(b"\xef\xbb\xbf").rstrip(b"\n")
-        delim = max([",", ";", "\t", "|"], key=lambda d: header.count(d.encode()))
-        try:
-            columns = _unique([normalise_header(h) for h in header.decode("utf-8").split(delim)], path.name)
-            for block in _line_blocks(f):
-                if _plain_lines(block, delim, len(columns)) is None or b"\x00" in block:
-                    return None
-                if not block.isascii():  # ASCII is UTF-8; only other text needs the slower check
-                    block.decode("utf-8")
-        except UnicodeDecodeError:
-            return None
-    return (columns, delim, skip) if b'"' not in header and b"\r" not in header else None
+    header = header.removeprefix(b"\xef\xbb\xbf").rstrip(b"\n")
+    if b'"' in header or b"\r" in header or b"\x00" in header:
+        return None
+    delim = max([",", ";", "\t", "|"], key=lambda d: header.count(d.encode()))
+    try:
+        return _unique([normalise_header(h) for h in header.decode("utf-8").split(delim)], path.name), delim, skip
+    except UnicodeDecodeError:
+        return None
+
+
+def _plain_block(block: bytes, delim: str, fields: int) -> bool:
+    if _plain_lines(block, delim, fields) is None or b"\x00" in block:
+        return False
+    try:
+        return block.isascii() or bool(block.decode("utf-8"))  # ASCII is UTF-8; others are checked
+    except UnicodeDecodeError:
+        return False
 
 
 def _line_blocks(f) -> Iterator[bytes]:

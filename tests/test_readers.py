@@ -205,7 +205,7 @@ def test_big_plain_csv_is_read_in_slices_with_the_same_rows_and_lines(tmp_path, 
     assert batches[-1].frame[readers.LINE][-1] == 5001
 
 
-def test_slicing_falls_back_to_the_exact_reader_when_a_late_row_is_odd(tmp_path, monkeypatch):
+def test_a_late_odd_slice_asks_for_the_full_reader(tmp_path, monkeypatch):
     import pipelines.readers as readers
 
     rows = [f"E{n},C{n},health,health_contact,2024-01-05,Y" for n in range(3000)]
@@ -213,5 +213,35 @@ def test_slicing_falls_back_to_the_exact_reader_when_a_late_row_is_odd(tmp_path,
     path = tmp_path / "episodes.csv"
     path.write_text("episode_id,child_id,agency,episode_type,episode_date,child_seen\n" + "\n".join(rows) + "\n")
     monkeypatch.setattr(readers, "CHUNK_BYTES", 4096)
+    batches = readers.read_batches(path)
+    assert next(batches).frame.height > 0
+    with pytest.raises(readers.NotPlain):
+        list(batches)
+    whole = readers.read_table(path).frame
+    assert whole.filter(pl.col(readers.LINE) == 2502)["child_id"].item() == "C,2500"
+
+
+def test_an_odd_first_slice_reads_the_whole_file_at_once(tmp_path, monkeypatch):
+    import pipelines.readers as readers
+
+    rows = [f"E{n},C{n},health,health_contact,2024-01-05,Y" for n in range(3000)]
+    rows[3] = 'E3,"C,3",health,health_contact,2024-01-05,Y'
+    path = tmp_path / "episodes.csv"
+    path.write_text("episode_id,child_id,agency,episode_type,episode_date,child_seen\n" + "\n".join(rows) + "\n")
+    monkeypatch.setattr(readers, "CHUNK_BYTES", 4096)
     batches = list(readers.read_batches(path))
-    assert len(batches) == 1 and batches[0].frame.filter(pl.col(readers.LINE) == 2502)["child_id"].item() == "C,2500"
+    assert len(batches) == 1 and batches[0].frame.height == 3000
+
+
+def test_loader_starts_again_when_a_late_slice_is_odd(tmp_path, monkeypatch, cfg):
+    import pipelines.readers as readers
+    from pipelines.loader import load_file
+
+    rows = [f"E{n},C{n % 50},health,health_contact,2024-01-05,Y" for n in range(3000)]
+    rows[2500] = 'E2500,"C,7",health,health_contact,2024-01-05,Y'
+    rows[2600] = "E2600,C1,health,not_a_type,2024-01-05,Y"
+    path = tmp_path / "episodes.csv"
+    path.write_text("episode_id,child_id,agency,episode_type,episode_date,child_seen\n" + "\n".join(rows) + "\n")
+    monkeypatch.setattr(readers, "CHUNK_BYTES", 4096)
+    result = load_file(path, cfg)
+    assert (result.status, result.rows_read, result.rows_loaded, result.rows_quarantined) == ("loaded", 3000, 2999, 1)
