@@ -12,7 +12,6 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SQL_DIR = REPO_ROOT / "sql"
 REFERENCE_DIR = Path(__file__).resolve().parent / "reference"
-SAMPLE_DATA_DIR = REPO_ROOT / "sample_data"
 
 
 @dataclass(frozen=True)

@@ -70,9 +70,8 @@ class Cell:
 
     @property
     def value(self) -> float | None:
-        if self.suppressed or not self.denominator:
-            return None
-        return round(self.numerator / self.denominator * self.scale, 4)
+        """Numerator over denominator (per `scale`), whether or not the cell is suppressed."""
+        return round(self.numerator / self.denominator * self.scale, 4) if self.denominator else None
 
     def as_contract(self, show_small: bool = False) -> dict:
         """The output contract's element (data-contract section 4)."""
@@ -80,8 +79,7 @@ class Cell:
         return {"indicator": self.indicator, "by": ",".join(self.by) or None,
                 "group": ",".join(self.group) if self.by else None,
                 "numerator": None if hide else self.numerator, "denominator": None if hide else self.denominator,
-                "value": None if hide else (round(self.numerator / self.denominator * self.scale, 4) if self.denominator else None),
-                "suppressed": hide}
+                "value": None if hide else self.value, "suppressed": hide}
 
 
 def coarser(table: Table, dims: Iterable[str]) -> list[Table]:

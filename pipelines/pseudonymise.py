@@ -80,7 +80,3 @@ class Pseudonymiser:
         position = ids.replace_strict(distinct, pl.int_range(len(distinct), dtype=pl.UInt32, eager=True), default=None)
         return pl.Series(hashed, dtype=pl.Int64).gather(position).alias(ids.name)
 
-
-def pseudonymise(ids: pl.Series, key: bytes) -> pl.Series:
-    """One-off use of a Pseudonymiser."""
-    return Pseudonymiser(key)(ids)

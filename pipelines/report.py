@@ -52,7 +52,7 @@ def indicator_frame(con: duckdb.DuckDBPyConnection, by: Table = (), filters: Fil
             "by": ",".join(by) or None, "group": ",".join(cell.group) if by else None,
             "group_label": ", ".join(group_label(d, g) for d, g in zip(by, cell.group)) if by else "All",
             "numerator": cell.numerator if shown else None, "denominator": cell.denominator if shown else None,
-            "value": (cell.numerator / cell.denominator * ind.scale if cell.denominator else None) if shown else None,
+            "value": cell.value if shown else None,
             "ci_low": ci[0] * ind.scale if ci else None, "ci_high": ci[1] * ind.scale if ci else None,
             "suppressed": cell.suppressed, "national": national, "direction": ind.direction,
             "scale": ind.scale, "sql": cell.sql,

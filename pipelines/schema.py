@@ -33,7 +33,6 @@ class Kind:
     name: str
     columns: tuple[Column, ...]
     key: tuple[str, ...]
-    date_column: str | None = None  # a date that may not lie in the future
     checks: tuple[str, ...] = field(default=())  # cross-column rules, see loader
 
     @property
@@ -82,7 +81,6 @@ REVIEWS = Kind(
         Column("panel_letter_race", "enum", values=("Y", "N", "no_letter")),
     ),
     key=("partnership", "review_id"),
-    date_column="notification_date",
     checks=("incident_not_after_notification",),
 )
 
@@ -116,7 +114,6 @@ EPISODES = Kind(
         Column("interpreter_type", "enum", values=INTERPRETER_TYPES),
     ),
     key=("agency", "episode_id"),
-    date_column="episode_date",
 )
 
 DISCLOSURES = Kind(
@@ -133,7 +130,6 @@ DISCLOSURES = Kind(
         Column("action_date", "date"),
     ),
     key=("agency", "disclosure_id"),
-    date_column="disclosure_date",
     checks=("action_not_before_disclosure",),
 )
 
