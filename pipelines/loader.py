@@ -58,11 +58,12 @@ def sha256_of(path: Path) -> str:
 def load_file(path: Path, settings: Settings, kind_name: str | None = None, display_name: str | None = None) -> LoadResult:
     """Load one file; never raises for bad input, returns a failed result naming the problem.
 
-    The file is read in batches (see readers.read_batches), each validated and appended inside
-    one write transaction; duplicate keys and replaced rows are settled in SQL at the end."""
+    The file is read in batches (see readers.read_batches), each validated and appended to a
+    private copy of the database that replaces the live one only if everything succeeds
+    (store.write_connection); duplicate keys and replaced rows are settled in SQL at the end."""
     name = display_name or path.name
     started = dt.datetime.now()
-    timings: dict[str, float] = {"read": 0.0, "validate": 0.0, "append": 0.0}
+    timings: dict[str, float] = {}
     try:
         with _timed(timings, "hash"):
             digest = sha256_of(path)
@@ -81,8 +82,8 @@ def load_file(path: Path, settings: Settings, kind_name: str | None = None, disp
         with (_timed(timings, "write"),
               write_connection(settings.db_path, settings.followup_days, timings, changed={kind.name}) as con):
             load_id = _next_load_id(con)
-            key = _key(con, settings) if any(c.type == "child_id" for c in kind.columns) else None
-            pseudonym = ps.Pseudonymiser(key) if key is not None else None
+            has_ids = any(c.type == "child_id" for c in kind.columns)
+            pseudonym = ps.Pseudonymiser(_key(con, settings)) if has_ids else None
             try:
                 rows_read = _load_batches(con, kind, load_id, name, first, batches, pseudonym, timings)
             except NotPlain:  # a late slice needs CSV's quoting rules: start again with the full reader

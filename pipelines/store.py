@@ -1,8 +1,9 @@
 """The DuckDB file: short-lived read-only connections, and writes that swap in atomically.
 
 A DuckDB file cannot be read by one process while another writes it, so a
-writer never touches the live file: it copies it, loads into the copy in one
-transaction, checkpoints, and renames the copy over the original. Readers see
+writer never touches the live file: it copies it, loads into the copy (statements
+commit as they go: the copy is private, so no one sees them), checkpoints, and
+renames the copy over the original, the one atomic step. Readers see
 the old figures until the rename and the new ones after; a writer killed at
 any point leaves the live file exactly as it was.
 """
