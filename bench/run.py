@@ -74,14 +74,14 @@ def load_all(folder: Path, db: Path) -> dict:
 def page_queries(db: Path, repeats: int) -> dict:
     """Every query each dashboard page runs, on fresh read-only connections as the app does."""
     from pipelines import quality, report
-    from pipelines.catalogue import catalogue
+    from pipelines.catalogue import by_id, catalogue
     from pipelines.metrics import Filters
     from pipelines.store import read_connection
 
     ids = {p: [i for i in catalogue() if i.page == p] for p in ("reviews", "practice")}
     board = [i for i in catalogue() if i.board]
     monthly = [i for i in ids["practice"] if "month" in i.fact.dims]
-    one = lambda i: [i_ for i_ in catalogue() if i_.id == i]  # noqa: E731
+    one = lambda i: [by_id(i)]  # noqa: E731
     pages = {
         "overview": lambda c: (report.indicator_frame(c, (), indicators=board),
                                report.indicator_frame(c, ("reporting_year",), indicators=board)),

@@ -32,9 +32,6 @@ PRINT_CSS = """
 </style>
 """
 FILTER_NAMES = {"partnership": "partnership", "period": "period", "distinct_period": "period", "agency": "agencies"}
-FACT_FILES = {"fct_review": "20_fct_review.sql", "fct_child_record": "30_fct_child_record.sql",
-              "fct_child": "40_fct_child.sql", "fct_episode": "50_fct_episode.sql",
-              "fct_disclosure": "60_fct_disclosure.sql", "fct_cin": "70_fct_cin.sql"}
 
 
 def page_header(title: str, intro: str, show_small: bool) -> None:
@@ -79,10 +76,10 @@ def sql_behind(frame: pd.DataFrame) -> None:
             st.code(sql, language="sql")
         for source in dict.fromkeys(sources):
             fact = source.removeprefix("cube_")
-            if source in (f"cube_{f}" for f in cubes):
+            if source != fact and fact in cubes:
                 st.code(cubes[fact], language="sql")
-            if fact in FACT_FILES:
-                st.code((SQL_DIR / "marts" / FACT_FILES[fact]).read_text(), language="sql")
+            for path in (SQL_DIR / "marts").glob(f"*_{fact}.sql"):  # e.g. 50_fct_episode.sql
+                st.code(path.read_text(), language="sql")
 
 
 def downloads(table: pd.DataFrame, name: str, internal: bool, key: str) -> None:

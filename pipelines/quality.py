@@ -4,6 +4,7 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
+from .catalogue import by_id
 from .metrics import Filters
 from .schema import KINDS
 from .store import landing_table
@@ -63,15 +64,10 @@ def completeness(con: duckdb.DuckDBPyConnection, kind: str, threshold: int = 5) 
 
 def reviews(con: duckdb.DuckDBPyConnection, filters: Filters) -> pd.DataFrame:
     """The review list: partnership references and coded answers, never a child identifier."""
-    where, params = filters.clauses(next(f for f in _facts() if f.name == "fct_review"))
+    where, params = filters.clauses(by_id("review.count").fact)
     sql = ("SELECT review_id AS reference, review_type, reporting_year, ethnic_group, ethnicity, ethnicity_source, "
            "tor_race_focus, kloe_race_focus, race_considered, racism_named, adultification_identified, "
            "intersectionality, child_voice_review, interpreter_type, disclosure_followed_up, risk_recognition, "
            "race_learning_points, racism_recommendation, panel_letter_race FROM fct_review"
            + (f" WHERE {' AND '.join(where)}" if where else "") + " ORDER BY notification_date DESC, review_id")
     return query(con, sql, params)
-
-
-def _facts():
-    from .catalogue import catalogue
-    return {i.fact for i in catalogue()}

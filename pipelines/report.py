@@ -10,7 +10,7 @@ import duckdb
 import pandas as pd
 
 from . import metrics, suppression
-from .catalogue import Indicator, catalogue, national_breakdown
+from .catalogue import Indicator, by_id, catalogue, national_breakdown
 from .metrics import Filters, Table
 from .reference import ethnicity_codes
 from .stats import rate_ratio, wilson
@@ -86,16 +86,11 @@ def display_table(frame: pd.DataFrame, first_column: str = "Group") -> pd.DataFr
             return f"{int(row[name]):,}"
         return format_value(row[name], row["scale"])
 
-    return pd.DataFrame({
-        "Indicator": frame["label"],
-        first_column: frame["group_label"],
-        "Numerator": [cell(r, "numerator") for _, r in frame.iterrows()],
-        "Denominator": [cell(r, "denominator") for _, r in frame.iterrows()],
-        "Rate": [cell(r, "value") for _, r in frame.iterrows()],
-        "95% CI low": [cell(r, "ci_low") for _, r in frame.iterrows()],
-        "95% CI high": [cell(r, "ci_high") for _, r in frame.iterrows()],
-        "National (It's Silent)": [cell(r, "national") for _, r in frame.iterrows()],
-    })
+    headings = {"numerator": "Numerator", "denominator": "Denominator", "value": "Rate", "ci_low": "95% CI low",
+                "ci_high": "95% CI high", "national": "National (It's Silent)"}
+    rows = [{"Indicator": r["label"], first_column: r["group_label"], **{h: cell(r, n) for n, h in headings.items()}}
+            for _, r in frame.iterrows()]
+    return pd.DataFrame(rows, columns=["Indicator", first_column, *headings.values()])
 
 
 def rate_ratios(frame: pd.DataFrame) -> pd.DataFrame:
@@ -122,7 +117,7 @@ INTERPRETER_ARRANGEMENTS = {"professional": "Professional", "family_member": "Fa
 
 def interpreter_mix(con: duckdb.DuckDBPyConnection, filters: Filters, show_small: bool, threshold: int = 5) -> pd.DataFrame:
     """Episodes needing an interpreter, by agency and who interpreted, suppressed as a two-way table."""
-    fact = next(i.fact for i in catalogue() if i.id == "practice.interpreter_professional")
+    fact = by_id("practice.interpreter_professional").fact
     where, params = filters.clauses(fact)
     sql = ("SELECT agency, interpreter_type, sum(episodes) AS episodes FROM mart_interpreter_mix"
            + (f" WHERE {' AND '.join(where)}" if where else "") + " GROUP BY agency, interpreter_type")
