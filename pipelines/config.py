@@ -21,6 +21,9 @@ class Settings:
     suppression_threshold: int  # counts 1..threshold are hidden by default
     followup_days: int  # a disclosure acted on later than this is "not followed up"
     max_upload_mb: int
+    # The only unknown extra columns stored (normalised names); every other extra column is ignored,
+    # as it may hold an identifier.
+    keep_columns: tuple[str, ...] = ()
 
 
 def settings(db: str | os.PathLike | None = None) -> Settings:
@@ -34,4 +37,12 @@ def settings(db: str | os.PathLike | None = None) -> Settings:
         suppression_threshold=int(os.environ.get("PM_SUPPRESS_MAX", "5")),
         followup_days=int(os.environ.get("PM_FOLLOWUP_DAYS", "1")),
         max_upload_mb=int(os.environ.get("PM_MAX_UPLOAD_MB", "200")),
+        keep_columns=keep_columns(os.environ.get("PM_KEEP_COLUMNS", "")),
     )
+
+
+def keep_columns(text: str) -> tuple[str, ...]:
+    """PM_KEEP_COLUMNS: comma-separated column names, matched as headers are (case, spaces, hyphens)."""
+    from .readers import normalise_header  # readers needs Polars; importing it here keeps config light
+
+    return tuple(dict.fromkeys(n for n in (normalise_header(p) for p in text.split(",")) if n))

@@ -12,7 +12,7 @@ import datetime as dt
 import polars as pl
 
 from .reference import MAJOR_GROUPS, ethnicity_lookup, label_key
-from .schema import FLAG, Column
+from .schema import FLAG, TEXT_TYPES, Column
 
 MAX_TEXT = 1000
 MAX_ID = 64
@@ -73,7 +73,7 @@ def normalise_column(col: Column, excel: bool = False, today: dt.date | None = N
     text = raw.str.strip_chars()
     reason: pl.Expr = pl.lit(None, pl.String)
 
-    if col.type in ("text", "child_id"):
+    if col.type in TEXT_TYPES:
         limit = MAX_ID if col.type == "child_id" else MAX_TEXT
         value = pl.when(~is_blank).then(text)
         reason = pl.when(text.str.len_chars() > limit).then(pl.lit(f"longer than {limit:,} characters"))
@@ -129,7 +129,7 @@ def normalise_frame(frame: pl.DataFrame, columns: list[Column], excel: bool, tod
         value, reason = normalise_column(col, excel, today)
         reason = reason.alias(reason_prefix + col.name)
         raw = frame.get_column(col.name).fill_null("")
-        if col.type in ("text", "child_id"):
+        if col.type in TEXT_TYPES:
             out += frame.select(value, reason).get_columns()
             continue
         distinct = raw.unique()

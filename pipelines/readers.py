@@ -189,12 +189,12 @@ def read_batches(path: Path, kind_hint: str | None = None) -> Iterator[RawTable]
     with path.open("rb") as f:
         f.seek(skip)
         for block in _line_blocks(f):
-            if not _plain_block(block, delim, len(columns)):
+            frame = _parse_plain_block(block, delim, columns, line)
+            if frame is None:
                 if line == 2:
                     yield read_table(path, kind_hint)
                     return
                 raise NotPlain(f"{path.name}: line {line} onwards needs the full CSV reader")
-            frame = _parse_plain(block, delim, columns, line)
             line += frame.height
             yield RawTable(frame, excel=False, bad_rows=[])
 
@@ -211,6 +211,19 @@ def _plain_header(path: Path) -> tuple[list[str], str, int] | None:
     try:
         return _unique([normalise_header(h) for h in header.decode("utf-8").split(delim)], path.name), delim, skip
     except UnicodeDecodeError:
+        return None
+
+
+def _parse_plain_block(block: bytes, delim: str, columns: list[str], first_line: int) -> pl.DataFrame | None:
+    """One slice parsed, or None when it needs the full reader. _plain_lines only counts the
+    delimiters of the whole slice, so a line with too many fields and one with too few pass it
+    together; Polars then refuses the long line, and the full reader quarantines both (with no
+    field of theirs kept)."""
+    if not _plain_block(block, delim, len(columns)):
+        return None
+    try:
+        return _parse_plain(block, delim, columns, first_line)
+    except pl.exceptions.ComputeError:
         return None
 
 
@@ -268,13 +281,18 @@ def _read_csv_exact(name: str, text: str, delim: str) -> RawTable:
 
 
 def _unique(columns: list[str], name: str) -> list[str]:
-    seen = set()
+    """Header names, each once. A duplicate is named only when it is a contract column: a file
+    without a header has a row of data in its place, which may hold an identifier."""
+    known = {c.name for k in KINDS.values() for c in k.columns}
+    seen: dict[str, int] = {}
     for i, c in enumerate(columns):
         if not c:
             columns[i] = c = f"_unnamed_{i + 1}"
         if c in seen:
-            raise FileProblem(name, f"column {c!r} appears twice in the header", line=1, column=c)
-        seen.add(c)
+            if c in known:
+                raise FileProblem(name, f"column {c!r} appears twice in the header", line=1, column=c)
+            raise FileProblem(name, f"columns {seen[c] + 1} and {i + 1} of the header have the same name", line=1)
+        seen[c] = i
     return columns
 
 

@@ -16,16 +16,36 @@ INTERPRETER_TYPES = (
 AGENCIES = ("social_care", "police", "health", "education", "other")
 
 
+# Column types (normalisers in normalise.py):
+#   text         free text (a narrative, a name of a person's language...): may identify someone
+#   reference    a record's own reference in the agency's system (review_id, episode_id...): identifies a record
+#   label        the name of an organisation or place (partnership, area): not personal
+#   child_id     the child's identifier: pseudonymised at ingest, never stored raw
+#   birth_month  a date of birth: stored as year-month only
+#   enum, date, age, count, ethnicity, ethnic_group: coded values
+TEXT_TYPES = ("text", "reference", "label", "child_id")  # kept as trimmed text, checked only for length
+# Types whose raw value cannot identify anyone: only these may be echoed (e.g. in the quarantine).
+# Any other type, including one added later, is withheld: the rule fails closed.
+NON_IDENTIFYING_TYPES = frozenset({"enum", "date", "age", "count", "ethnicity", "ethnic_group", "label"})
+# Types that are direct identifiers wherever they appear: never kept as an extra column either.
+DIRECT_IDENTIFIER_TYPES = frozenset({"child_id", "birth_month"})
+
+
 @dataclass(frozen=True)
 class Column:
     name: str
-    type: str  # text | date | flag | enum | ethnicity | age | count | child_id | birth_month | ethnic_group
+    type: str  # see the list of column types above
     required: bool = False
     values: tuple[str, ...] = ()  # allowed values for enums, canonical spelling
 
     @property
     def sql_type(self) -> str:
         return {"date": "DATE", "age": "INTEGER", "count": "BIGINT", "child_id": "BIGINT"}.get(self.type, "VARCHAR")
+
+    @property
+    def identifying(self) -> bool:
+        """True when a raw value of this column could identify a child or a record: never echoed."""
+        return self.type not in NON_IDENTIFYING_TYPES
 
 
 @dataclass(frozen=True)
@@ -50,8 +70,8 @@ def _flags(*names: str) -> tuple[Column, ...]:
 REVIEWS = Kind(
     "reviews",
     (
-        Column("review_id", "text", True),
-        Column("partnership", "text", True),
+        Column("review_id", "reference", True),
+        Column("partnership", "label", True),
         Column("review_type", "enum", True, ("RR", "LCSPR")),
         Column("notification_date", "date", True),
         Column("incident_date", "date"),
@@ -101,7 +121,7 @@ CHILDREN = Kind(
 EPISODES = Kind(
     "episodes",
     (
-        Column("episode_id", "text", True),
+        Column("episode_id", "reference", True),
         Column("child_id", "child_id", True),
         Column("agency", "enum", True, AGENCIES),
         Column("episode_type", "enum", True, (
@@ -119,7 +139,7 @@ EPISODES = Kind(
 DISCLOSURES = Kind(
     "disclosures",
     (
-        Column("disclosure_id", "text", True),
+        Column("disclosure_id", "reference", True),
         Column("child_id", "child_id", True),
         Column("agency", "enum", True, AGENCIES),
         Column("disclosure_date", "date", True),
@@ -136,7 +156,7 @@ DISCLOSURES = Kind(
 POPULATION = Kind(
     "population",
     (
-        Column("area", "text", True),
+        Column("area", "label", True),
         Column("ethnic_group", "ethnic_group", True),
         Column("children", "count", True),
     ),
@@ -145,7 +165,7 @@ POPULATION = Kind(
 
 KINDS: dict[str, Kind] = {k.name: k for k in (REVIEWS, CHILDREN, EPISODES, DISCLOSURES, POPULATION)}
 
-# Extra columns are kept (as JSON) unless their name suggests a direct identifier:
-# the contract promises real identifiers never reach the database.
-IDENTIFIER_HINTS = ("name", "nhs", "upn", "uln", "address", "postcode", "phone", "email", "dob", "birth", "_id",
-                    "ni_number", "nino", "ref", "number", "surname", "forename")
+
+def direct_identifier_columns() -> frozenset[str]:
+    """Names that are a child identifier or a date of birth in some kind: refused as extra columns."""
+    return frozenset(c.name for k in KINDS.values() for c in k.columns if c.type in DIRECT_IDENTIFIER_TYPES)

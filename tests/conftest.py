@@ -15,7 +15,8 @@ from pipelines.config import Settings, settings
 from pipelines.loader import load_file
 
 SAMPLE_DATA = Path(__file__).parent.parent / "sample_data"
-PM_VARS = ("PM_DB", "PM_DATA_DIR", "PM_KEY_FILE", "PM_SUPPRESS_MAX", "PM_FOLLOWUP_DAYS", "PM_MAX_UPLOAD_MB")
+PM_VARS = ("PM_DB", "PM_DATA_DIR", "PM_KEY_FILE", "PM_SUPPRESS_MAX", "PM_FOLLOWUP_DAYS", "PM_MAX_UPLOAD_MB",
+           "PM_KEEP_COLUMNS")
 
 
 def settings_in(folder: Path, **changes) -> Settings:

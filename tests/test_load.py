@@ -5,7 +5,7 @@ import duckdb
 import pytest
 
 import pipelines.loader as loader
-from pipelines.loader import load_file
+from pipelines.loader import WITHHELD, load_file
 from pipelines.store import read_connection
 
 from conftest import cli_json, overall, run_cli
@@ -54,7 +54,7 @@ def test_row_accounting_and_quarantine(tmp_path, cfg):
         ("reviews_bad.csv", 4, "child_age_years", "18"),
         ("reviews_bad.csv", 4, "notification_date", "31/02/2024"),
         ("reviews_bad.csv", 5, "incident_date", "2024-02-01"),
-        ("reviews_bad.csv", 6, "partnership,review_id", "P,R1"),
+        ("reviews_bad.csv", 6, "partnership,review_id", WITHHELD),  # review_id identifies a review
         ("reviews_bad.csv", 7, None, None),
         ("reviews_bad.csv", 8, "partnership", ""),
     ]
@@ -178,13 +178,20 @@ def test_episodes_file_missing_a_column_is_not_loaded_as_children(tmp_path, cfg)
     assert result.status == "failed" and "episode_date" in result.message
 
 
-def test_extra_columns_kept_but_identifier_like_ones_dropped(tmp_path, cfg):
+def test_extra_columns_ignored_unless_named_in_keep_columns(tmp_path, cfg, monkeypatch):
     text = HEADER + ",Notes,Child Name,NHS number\nR1,P,RR,2024-01-05,,,none,seen by GP,Jane Doe,9434765919\n"
-    load_file(write(tmp_path, "r.csv", text), cfg)
+    result = load_file(write(tmp_path, "r.csv", text), cfg)
+    assert result.summary().endswith("; 3 extra column(s) ignored, not stored")
+    with read_connection(cfg.db_path) as con:
+        assert con.execute("SELECT extra FROM landing_reviews").fetchone() == (None,)
+    monkeypatch.setenv("PM_KEEP_COLUMNS", " NOTES , other")
+    from pipelines.config import settings
+    assert settings().keep_columns == ("notes", "other")
+    result = load_file(write(tmp_path, "r2.csv", text.replace("seen by GP", "seen by nurse")), settings())
+    assert "2 extra column(s) ignored, not stored; 1 kept (PM_KEEP_COLUMNS)" in result.summary()
     with read_connection(cfg.db_path) as con:
         (extra,) = con.execute("SELECT extra FROM landing_reviews").fetchone()
-    assert "seen by GP" in extra
-    assert "Jane" not in extra and "9434765919" not in extra
+    assert extra == '{"notes":"seen by nurse"}'
 
 
 @pytest.mark.parametrize("blank_value", ["", "   "])

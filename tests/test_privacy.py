@@ -188,15 +188,19 @@ def test_fast_hmac_equals_the_standard_library(key):
     assert Pseudonymiser(key)(ids).to_list() == expected
 
 
-def test_extra_columns_that_may_hold_identifiers_are_not_kept(cfg, tmp_path):
+def test_extra_columns_are_not_stored_unless_named_and_never_when_they_repeat_child_id(cfg, tmp_path):
+    import dataclasses
+
     import duckdb
 
     from tests.conftest import write_csv
 
     rows = [{"child_id": f"RAWID-EXTRA-{n:03d}", "agency": "health", "Child Ref": f"REF-SECRET-{n}",
              "Case Number": f"CASE-SECRET-{n}", "notes": f"RAWID-EXTRA-{n:03d}", "team": "North"} for n in range(8)]
-    result = load_file(write_csv(tmp_path / "children.csv", rows), cfg)
+    keep = dataclasses.replace(cfg, keep_columns=("notes", "team"))  # notes repeats child_id: refused all the same
+    result = load_file(write_csv(tmp_path / "children.csv", rows), keep)
     assert result.status == "loaded" and result.rows_loaded == 8
+    assert "3 extra column(s) ignored, not stored" in result.summary()
     data = cfg.db_path.read_bytes()
     for secret in (b"RAWID-EXTRA", b"REF-SECRET", b"CASE-SECRET"):
         assert secret not in data
