@@ -1,4 +1,4 @@
-"""Command line: python -m pipelines {load,indicators,loads,quarantine,generate}.
+"""Command line: python -m pipelines {load,indicators,loads,quarantine,purge,generate}.
 
 A thin layer: each command parses its options and calls the library.
 """
@@ -44,6 +44,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("quarantine", help="rows that broke the contract, with the reason")
     p.add_argument("--json", action="store_true")
     p.add_argument("--load-id", type=int)
+    _db_option(p)
+
+    p = sub.add_parser("purge", help="remove one load's rows and quarantine records for good")
+    p.add_argument("--load-id", type=int, required=True)
     _db_option(p)
 
     p = sub.add_parser("generate", help="write synthetic extracts for a fictional partnership")
@@ -104,6 +108,13 @@ def _print(rows: list[dict], as_json: bool, template: str) -> None:
             print(template.format(**r))
 
 
+def cmd_purge(args: argparse.Namespace) -> int:
+    from .purge import purge_load
+
+    print(purge_load(settings(args.db), args.load_id).summary(), flush=True)
+    return 0
+
+
 def cmd_generate(args: argparse.Namespace) -> int:
     from .generate import generate  # numpy is only needed here
 
@@ -116,7 +127,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     command = {"load": cmd_load, "indicators": cmd_indicators, "loads": cmd_loads,
-               "quarantine": cmd_quarantine, "generate": cmd_generate}[args.command]
+               "quarantine": cmd_quarantine, "purge": cmd_purge, "generate": cmd_generate}[args.command]
     try:
         return command(args)
     except FileNotFoundError as exc:

@@ -6,6 +6,10 @@ commit as they go: the copy is private, so no one sees them), checkpoints, and
 renames the copy over the original, the one atomic step. Readers see
 the old figures until the rename and the new ones after; a writer killed at
 any point leaves the live file exactly as it was.
+
+DuckDB reuses freed blocks but does not wipe them, so deleted rows linger in the file's
+bytes. A writer that removes data for good (purge) asks for `compact=True`: the copy is
+then itself copied, table by table, into a fresh file, and that file is the one swapped in.
 """
 from __future__ import annotations
 
@@ -108,12 +112,16 @@ def read_connection(db_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
 
 @contextlib.contextmanager
 def write_connection(db_path: Path, followup_days: int, timings: dict[str, float] | None = None,
-                     rebuild: bool = True, changed: set[str] | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
-    """Exclusive writer on a copy of the database; the copy replaces the original only on success."""
+                     rebuild: bool = True, changed: set[str] | None = None,
+                     compact: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Exclusive writer on a copy of the database; the copy replaces the original only on success.
+    With `compact`, what replaces the original is a fresh file holding only the live data (no
+    freed blocks with deleted rows in them); the replacement is still one os.replace."""
     db_path.parent.mkdir(parents=True, exist_ok=True)
     with open(db_path.with_suffix(".lock"), "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         staging = db_path.with_name(f".{db_path.name}.{os.getpid()}.tmp")
+        compacted = db_path.with_name(f"{staging.name}.compact")  # matched by _remove_leftovers too
         _remove_leftovers(db_path)
         clock = time.perf_counter()
         if db_path.exists():
@@ -132,17 +140,38 @@ def write_connection(db_path: Path, followup_days: int, timings: dict[str, float
                 build_marts(con, changed)
             timings["marts"] = round(time.perf_counter() - clock, 3)
             con.execute("CHECKPOINT")
+            if compact:
+                _copy_database(con, compacted)
             con.close()
-            _fsync(staging)
-            os.replace(staging, db_path)
+            final = compacted if compact else staging
+            _fsync(final)
+            os.replace(final, db_path)
             _fsync(db_path.parent)
         except BaseException:
             con.close()
-            staging.unlink(missing_ok=True)
-            Path(f"{staging}.wal").unlink(missing_ok=True)
             raise
         finally:
+            for leftover in (staging, compacted):
+                leftover.unlink(missing_ok=True)
+                Path(f"{leftover}.wal").unlink(missing_ok=True)
             shutil.rmtree(spill, ignore_errors=True)
+
+
+def _copy_database(con: duckdb.DuckDBPyConnection, target: Path) -> None:
+    """Every table, view and sequence of `con`'s database, written afresh into `target`."""
+    target.unlink(missing_ok=True)
+    (source,) = con.execute("SELECT current_database()").fetchone()
+    source = '"' + source.replace('"', '""') + '"'
+    con.execute(f"ATTACH '{_sql_text(target)}' AS compacted")
+    try:
+        con.execute(f"COPY FROM DATABASE {source} TO compacted")
+        con.execute("CHECKPOINT compacted")
+    finally:
+        con.execute("DETACH compacted")
+
+
+def _sql_text(path: Path) -> str:
+    return str(path).replace("'", "''")
 
 
 def _remove_leftovers(db_path: Path) -> None:
