@@ -1,0 +1,563 @@
+"""The protected release: every figure default output may show, counted once, suppressed jointly.
+
+A default query is answered only from a declared set of tables (release_tables): each fact's
+overall figure and single breakdowns for the whole period and each financial year, for all
+agencies and each agency (and each partnership, when every partnership has enough reviews),
+plus two-way breakdowns for the whole period and all agencies. Filters become dimensions, so
+"police, 2023-24, by ethnic group" is the cell (agency, reporting_year, ethnic_group) of one
+table, the same cell whichever query or page shows it, in whatever order the dimensions are
+asked for. A child dimension implies its parent (an ethnicity code its ethnic group, a month
+its financial year), so a parent asked for with its own child is the child table.
+
+Protection is one pattern per fact, cell and *group* of figures that share a denominator
+(child seen, voice and identity all count episodes: they hide the same cells). Primary
+suppression hides a cell whose figures reveal a count of 1 to the threshold; secondary
+suppression then grows the pattern until the audit (audit.py) finds nothing derivable.
+See docs/disclosure-control.md.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import json
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import duckdb
+
+from . import audit as aud
+from .catalogue import DIMENSIONS, Fact, catalogue
+from .cubes import cube_name, measure
+from .schema import KINDS
+from .suppression import is_small, revealed_counts
+
+HIERARCHY = {"ethnicity": "ethnic_group", "month": "reporting_year"}  # a child value implies its parent's
+KEY_ORDER = (*DIMENSIONS, "partnership", "period")
+UNITS = "count(*)"  # rows of the fact: a listed cell has at least one
+QUALITY_FACTS = {"children": "fct_child_record", "episodes": "fct_episode", "disclosures": "fct_disclosure"}
+SCOPE_KEYS = ("reporting_year", "agency", "partnership", "period")
+MIN_PARTNERSHIP_REVIEWS = 20  # a partnership filter is offered by default only when every partnership has this many
+
+
+class NotInRelease(ValueError):
+    """A default query asked for a table or filter the protected release does not contain."""
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The filters a default query may use: the whole period or one financial year, all agencies or one."""
+    period: str | None = None
+    agency: str | None = None
+    partnership: str | None = None
+
+
+@dataclass(frozen=True)
+class Figure:
+    id: str
+    numerator: str  # measure names (the catalogue's SQL, so shared counts are one measure)
+    denominator: str
+    group: str  # figures in one group hide the same cells
+    share: bool = False  # denominator is the scope's overall count
+    family: str = ""
+    family_kind: str = "single"
+    quality: bool = False  # a data-quality figure: only overall and by agency, whole period
+
+
+def scope_conditions(fact: Fact, scope: Scope) -> dict[str, str]:
+    """The scope as conditions on the fact's cells (filters that do not apply to the fact drop out)."""
+    out = {}
+    if scope.period and "period" in fact.filters and "reporting_year" in fact.dims:
+        out["reporting_year"] = scope.period
+    elif scope.period and "distinct_period" in fact.filters:
+        out["period"] = scope.period  # children counted once per period: years do not add up
+    if scope.agency and "agency" in fact.filters:
+        out["agency"] = scope.agency
+    if scope.partnership and "partnership" in fact.filters:
+        out["partnership"] = scope.partnership
+    return out
+
+
+def make_key(conditions: dict[str, str]) -> aud.Key:
+    return tuple(sorted(((d, str(v)) for d, v in conditions.items()), key=lambda p: KEY_ORDER.index(p[0])))
+
+
+def key_text(key: aud.Key) -> str:
+    return "|".join(f"{d}={v}" for d, v in key)
+
+
+def closure(dims: set[str], fact: Fact) -> frozenset[str]:
+    dims = set(dims)
+    for child, parent in HIERARCHY.items():
+        if child in dims and parent in fact.dims:
+            dims.add(parent)
+    return frozenset(dims)
+
+
+def scope_dims(fact: Fact, partnerships: bool) -> list[str]:
+    """Additive dimensions a scope can add to a fact's tables."""
+    out = ["reporting_year"] if "period" in fact.filters and "reporting_year" in fact.dims else []
+    out += ["agency"] if "agency" in fact.filters else []
+    out += ["partnership"] if partnerships and "partnership" in fact.filters else []
+    return out
+
+
+def release_tables(fact: Fact, partnerships: bool) -> set[frozenset[str]]:
+    """Singles in every scope; pairs for the whole period and all agencies (month only alone)."""
+    singles = [set()] + [{d} for d in fact.dims]
+    extra = scope_dims(fact, partnerships)
+    tables = {closure(set(f) | s, fact) for r in range(len(extra) + 1)
+              for f in itertools.combinations(extra, r) for s in singles}
+    tables |= {closure({a, b}, fact) for a, b in itertools.combinations(fact.dims, 2) if "month" not in (a, b)}
+    return tables
+
+
+def figures() -> dict[str, list[Figure]]:
+    """Per fact: the catalogue's indicators, plus data-quality completeness, grouped by shared denominator."""
+    out: dict[str, list[Figure]] = defaultdict(list)
+    for fact_name, inds in itertools.groupby(sorted(catalogue(), key=lambda i: i.fact.name), key=lambda i: i.fact.name):
+        inds = list(inds)
+        group_of = {}  # union of indicators sharing a denominator or a family
+        for ind in inds:
+            den = UNITS if ind.share else ind.denominator_sql
+            group_of[ind.id] = next((group_of[o.id] for o in inds if o.id in group_of and (
+                (UNITS if o.share else o.denominator_sql) == den or (ind.family and o.family == ind.family))), ind.id)
+        for ind in inds:
+            kind = ind.family_kind if ind.family and sum(o.family == ind.family for o in inds) > 1 else "single"
+            out[fact_name].append(Figure(ind.id, ind.numerator_sql, UNITS if ind.share else ind.denominator_sql,
+                                         group_of[ind.id], ind.share, ind.family, kind))
+    for kind, fact_name in QUALITY_FACTS.items():
+        for col in KINDS[kind].columns:
+            if not col.required:
+                fid = f"quality.{kind}.{col.name}"
+                out[fact_name].append(Figure(fid, f"filled:{col.name}", UNITS, fid, quality=True))
+    return dict(out)
+
+
+@dataclass
+class FactRelease:
+    fact: Fact
+    figures: list[Figure]
+    tables: set[frozenset[str]]
+    cells: dict[aud.Key, dict[str, int]] = field(default_factory=dict)
+    hidden: dict[str, set[aud.Key]] = field(default_factory=dict)  # group -> hidden cells
+    additive: set[str] = field(default_factory=set)
+
+    def figure_keys(self, fig: Figure) -> list[aud.Key]:
+        if fig.quality:
+            return [k for k in self.cells if {d for d, _ in k} <= {"agency"} and fig.numerator in self.cells[k]]
+        return list(self.cells)
+
+    def denominator_keys(self, fig: Figure, key: aud.Key) -> list[aud.Key]:
+        """A share's denominator is the overall count of the query's scope; the same cell can come
+        from several scopes (by year for the whole period, or overall for one year), so all count."""
+        if not fig.share:
+            return [key]
+        scoped = [p for p in key if p[0] in SCOPE_KEYS]
+        return [tuple(p for p in scoped if p[0] in chosen) for r in range(len(scoped) + 1)
+                for chosen in map(set, itertools.combinations([d for d, _ in scoped], r))]
+
+    def shown(self, fig: Figure, key: aud.Key) -> bool:
+        return key not in self.hidden.get(fig.group, set())
+
+    def published(self) -> set[aud.Var]:
+        out = set()
+        for fig in self.figures:
+            for key in self.figure_keys(fig):
+                if self.shown(fig, key):
+                    out.add((fig.numerator, key))
+                    out.update((fig.denominator, k) for k in self.denominator_keys(fig, key))
+        return out
+
+
+PUBLIC_MEASURES = {"sum(population)"}  # resident children from the census: published by ONS already
+
+
+def _has_units(fact: Fact) -> bool:
+    return "distinct_period" not in fact.filters  # children in need: a listed group may have none
+
+
+def offered(con: duckdb.DuckDBPyConnection) -> dict[str, list[str]]:
+    """Filter values a default query may use."""
+    def values(sql: str) -> list[str]:
+        try:
+            return [str(r[0]) for r in con.execute(sql).fetchall() if r[0] is not None]
+        except duckdb.CatalogException:
+            return []
+    counts = dict(con.execute("SELECT partnership, count(*) FROM fct_review GROUP BY ALL").fetchall()) \
+        if values("SELECT 1 FROM duckdb_views() WHERE view_name = 'fct_review'") else {}
+    enough = bool(counts) and min(counts.values()) >= MIN_PARTNERSHIP_REVIEWS
+    years = "SELECT DISTINCT reporting_year FROM {} WHERE reporting_year IS NOT NULL"
+    return {"period": sorted(set(values(years.format("fct_review")) + values(years.format("cube_fct_episode"))
+                                 + values(years.format("cube_fct_disclosure")))),
+            "agency": sorted(set(values("SELECT DISTINCT agency FROM cube_fct_child_record")
+                                 + values("SELECT DISTINCT agency FROM cube_fct_episode")
+                                 + values("SELECT DISTINCT agency FROM cube_fct_disclosure"))),
+            "partnership": sorted(counts) if enough else []}
+
+
+def _source(fact: Fact, measures: list[str]) -> tuple[str, list[str]]:
+    """The table to count from and one aggregate per measure (a cube's pre-counted column where there is one)."""
+    if not fact.cube:
+        return fact.name, measures
+    columns = {}
+    for ind in catalogue():
+        if ind.fact == fact:
+            columns.setdefault(ind.numerator_sql, f"sum({measure(ind, 'n')})")
+            columns.setdefault(ind.denominator_sql, f"sum({measure(ind, 'd')})")
+    columns[UNITS] = "sum(units)"
+    return cube_name(fact), [columns[m] for m in measures]
+
+
+def _count(con: duckdb.DuckDBPyConnection, fr: FactRelease, periods: list[str]) -> None:
+    """Every cell of every release table of one fact, all measures, in one statement per period scope."""
+    measures = sorted({m for f in fr.figures if not f.quality for m in (f.numerator, f.denominator)} | {UNITS})
+    source, aggregates = _source(fr.fact, measures)
+    distinct = "distinct_period" in fr.fact.filters
+    tables = sorted(fr.tables, key=lambda t: (len(t), sorted(t)))
+    cols = sorted({d for t in tables for d in t}, key=KEY_ORDER.index)
+    sets = ", ".join("(" + ", ".join(sorted(t, key=KEY_ORDER.index)) + ")" for t in tables)
+    select = "".join(f"{c}, " for c in cols) + (f"GROUPING({', '.join(cols)}) AS gid, " if cols else "0 AS gid, ")
+    aggs = ", ".join(f"{a} AS m{n}" for n, a in enumerate(aggregates))
+    for period in ([None, *periods] if distinct else [None]):
+        where, params = "", []
+        if distinct:  # each child once in the period (see fct_cin)
+            start, end = (dt.date(int(period[:4]), 4, 1), dt.date(int(period[:4]) + 1, 3, 31)) if period else \
+                (dt.date(1900, 1, 1), dt.date(9999, 12, 31))
+            where = (" WHERE (event_date IS NULL OR (event_date BETWEEN ? AND ? "
+                     "AND (previous_event_date IS NULL OR previous_event_date < ?)))")
+            params = [start, end, start]
+        rows = con.execute(f"SELECT {select}{aggs} FROM {source}{where} GROUP BY GROUPING SETS ({sets})", params)
+        for row in rows.fetchall():
+            gid = row[len(cols)]
+            conditions = {c: row[n] for n, c in enumerate(cols) if not gid >> (len(cols) - 1 - n) & 1}
+            if period:
+                conditions["period"] = period
+            fr.cells[make_key(conditions)] = {m: int(row[len(cols) + 1 + n] or 0) for n, m in enumerate(measures)}
+    if fr.fact.name in QUALITY_FACTS.values():
+        _count_quality(con, fr)
+
+
+def _count_quality(con: duckdb.DuckDBPyConnection, fr: FactRelease) -> None:
+    """Completeness per agency: records with each optional column filled."""
+    kind = KINDS[next(k for k, f in QUALITY_FACTS.items() if f == fr.fact.name)]
+    optional = [c.name for c in kind.columns if not c.required]
+    filled = ", ".join(f'count("{c}") AS "{c}"' for c in optional)
+    rows = con.execute(f"SELECT agency, GROUPING(agency) AS gid, {filled} FROM landing_{kind.name} "
+                       "GROUP BY GROUPING SETS ((), (agency))")
+    for row in rows.fetchall():
+        key = make_key({} if row[1] else {"agency": row[0]})
+        if key in fr.cells:
+            fr.cells[key].update({f"filled:{c}": int(v) for c, v in zip(optional, row[2:])})
+
+
+SPARSE = 0.5  # a breakdown with more than this share of small cells is not published by default
+
+
+def _drop_sparse_tables(fr: FactRelease, threshold: int) -> None:
+    """A breakdown most of whose cells are small says little but 'c', and its listing alone narrows
+    what the hidden cells can be: leave it out of the release (internal use still has it)."""
+    if not _has_units(fr.fact):
+        return
+    by_table: dict[frozenset, list[aud.Key]] = defaultdict(list)
+    for key in fr.cells:
+        by_table[frozenset(d for d, _ in key)].append(key)
+    for table, keys in by_table.items():
+        if table <= set(SCOPE_KEYS):
+            continue
+        if sum(is_small(fr.cells[k][UNITS], threshold) for k in keys) > SPARSE * len(keys):
+            fr.tables.discard(table)
+            for k in keys:
+                del fr.cells[k]
+
+
+def _groups(fr: FactRelease) -> dict[str, list[Figure]]:
+    out: dict[str, list[Figure]] = defaultdict(list)
+    for fig in fr.figures:
+        out[fig.group].append(fig)
+    return out
+
+
+def _value(fr: FactRelease, measure_name: str, key: aud.Key) -> int:
+    return fr.cells.get(key, {}).get(measure_name, 0)
+
+
+def _primary(fr: FactRelease, threshold: int) -> None:
+    """Hide a group's cell when any count its figures reveal there is small."""
+    for group, figs in _groups(fr).items():
+        hidden = fr.hidden.setdefault(group, set())
+        for key in fr.figure_keys(figs[0]):
+            families: dict[str, list[Figure]] = defaultdict(list)
+            for fig in figs:
+                families[fig.family or fig.id].append(fig)
+            for members in families.values():
+                for den_key in fr.denominator_keys(members[0], key):
+                    counts = [(_value(fr, f.numerator, key), _value(fr, f.denominator, den_key)) for f in members]
+                    if any(is_small(c, threshold) for c in revealed_counts(counts, members[0].family_kind)):
+                        hidden.add(key)
+
+
+def _lines(fr: FactRelease) -> dict[str, list[tuple[aud.Key, list[aud.Key]]]]:
+    """Additivity lines for the main tables and for the data-quality tables."""
+    additive = set(fr.fact.dims) | {"reporting_year", "agency", "partnership"}
+    main = aud.relations(fr.cells, additive)
+    quality = aud.relations([k for k in fr.cells if {d for d, _ in k} <= {"agency"}], additive)
+    return {"main": main, "quality": quality}
+
+
+def _secondary(fr: FactRelease, lines: dict, threshold: int) -> None:
+    """Along every line: never one hidden cell under a shown total, hidden cells adding to more than
+    the threshold, and a hidden total never left as the sum of shown cells."""
+    for group, figs in _groups(fr).items():
+        hidden, den, num = fr.hidden[group], figs[0].denominator, figs[0].numerator
+        keys = set(fr.figure_keys(figs[0]))
+        line_set = lines["quality" if figs[0].quality else "main"]
+
+        def size(k: aud.Key) -> tuple:
+            return (_value(fr, den, k), _value(fr, num, k), k)
+
+        changed = True
+        while changed:
+            changed = False
+            for parent, children in line_set:
+                if parent not in keys:
+                    continue
+                kids = [c for c in children if c in keys]
+                gone = [c for c in kids if c in hidden]
+                if parent in hidden:
+                    need = not gone and _value(fr, den, parent) > 0
+                else:  # each hidden cell has at least one row, so hidden cells adding to under
+                    # threshold + their number would pin each one inside 1..threshold
+                    need = len(gone) == 1 or (gone and sum(_value(fr, den, c) for c in gone) < threshold + len(gone))
+                if need:
+                    before = len(hidden)
+                    candidates = sorted((c for c in kids if c not in hidden and _value(fr, den, c) > 0), key=size)
+                    helpful = [c for c in candidates if _value(fr, den, c) > 1 or parent in hidden or len(gone) == 1]
+                    if helpful:
+                        hidden.add(helpful[0])
+                    elif not _is_scope(parent):
+                        hidden.add(parent)  # nothing beside them would help: hide the total
+                    changed = changed or len(hidden) > before
+
+
+def _is_scope(key: aud.Key) -> bool:
+    """The overall figure of a scope (a year, an agency): hidden only when itself small."""
+    return all(d in SCOPE_KEYS for d, _ in key)
+
+
+def model(fr: FactRelease, lines: dict, published: set[aud.Var] | None = None) -> aud.Model:
+    """What the release tells an attacker about one fact, and the truth to judge it by."""
+    published = fr.published() if published is None else published
+    public = {m for m in PUBLIC_MEASURES if any(m in c for c in fr.cells.values())}
+    known = {m for m, _ in published} | public
+    values = {(m, k): v for k, ms in fr.cells.items() for m, v in ms.items() if m in known}
+    published = published | {v for v in values if v[0] in public}
+    units = _has_units(fr.fact) and UNITS in known
+    m = aud.Model(values, published, at_least_one={(UNITS, k) for k in fr.cells} if units else set())
+    for name in known:
+        for parent, children in lines["quality" if name.startswith("filled:") else "main"]:
+            if (name, parent) in values:
+                m.equalities.append(((name, parent), [(name, c) for c in children if (name, c) in values]))
+    quantities: dict[frozenset, tuple[str, aud.Expr]] = {}
+
+    def protect(label: str, expr: aud.Expr) -> None:
+        if all(v in values for v in expr):
+            quantities.setdefault(frozenset(expr.items()), (label, expr))
+
+    for key, ms in fr.cells.items():
+        where = key_text(key) or "overall"
+        for name in ms:
+            if name in known and name not in public:
+                protect(f"{name} @ {where}", {(name, key): 1})
+            if units and name != UNITS and name in known and name not in public:
+                m.inequalities.append({(UNITS, key): 1, (name, key): -1})
+        for fig in fr.figures:
+            if fig.denominator in public:
+                continue  # a census count is not a count of these children
+            for den_key in fr.denominator_keys(fig, key):
+                expr = _expr(((fig.denominator, den_key), 1), ((fig.numerator, key), -1))
+                if expr and all(v in values for v in expr):
+                    m.inequalities.append(expr)
+                    protect(f"{fig.id} denominator - numerator @ {where}", expr)
+        _family_relations(fr, key, values, m, protect)
+    if "distinct_period" in fr.fact.filters:
+        _period_relations(fr, values, m)
+    m.quantities = list(quantities.values())
+    return m
+
+
+def _expr(*terms: tuple[aud.Var, int]) -> aud.Expr:
+    """A linear expression with like terms combined and zeros dropped."""
+    out: dict[aud.Var, int] = defaultdict(int)
+    for var, coef in terms:
+        out[var] += coef
+    return {v: c for v, c in out.items() if c}
+
+
+def _family_relations(fr: FactRelease, key: aud.Key, values: dict, m: aud.Model, protect) -> None:
+    """Nested numerators are ordered; a partition's members add to at most their denominator."""
+    families: dict[str, list[Figure]] = defaultdict(list)
+    for fig in fr.figures:
+        if fig.family_kind != "single":
+            families[fig.family].append(fig)
+    where = key_text(key) or "overall"
+    for name, members in families.items():
+        if members[0].family_kind == "nested":
+            order = sorted(members, key=lambda f: -_value(fr, f.numerator, ()))
+            for big, small in zip(order, order[1:]):
+                expr = {(big.numerator, key): 1, (small.numerator, key): -1}
+                if all(v in values for v in expr):
+                    m.inequalities.append(expr)
+                    protect(f"{big.id} - {small.id} @ {where}", expr)
+        else:
+            expr = defaultdict(int, {(members[0].denominator, key): 1})
+            for f in members:
+                expr[(f.numerator, key)] -= 1
+            if all(v in values for v in expr):
+                m.inequalities.append(dict(expr))
+                protect(f"{name} remainder @ {where}", dict(expr))
+
+
+def _period_relations(fr: FactRelease, values: dict, m: aud.Model) -> None:
+    """Children counted once per period: the whole period has at least each year's, at most their sum."""
+    years: dict[aud.Key, list[aud.Key]] = defaultdict(list)
+    for key in fr.cells:
+        if "period" in dict(key):
+            years[tuple(p for p in key if p[0] != "period")].append(key)
+    for whole, parts in years.items():
+        for name in {n for n, _ in values}:
+            if (name, whole) not in values or name in PUBLIC_MEASURES:
+                continue
+            for part in parts:
+                m.inequalities.append({(name, whole): 1, (name, part): -1})
+            m.inequalities.append({**{(name, p): 1 for p in parts}, (name, whole): -1})
+
+
+def _fix(fr: FactRelease, problem: aud.Problem, lines: dict, published: set[aud.Var], again: bool) -> bool:
+    """Hide more so that a count the audit could bound gains an unknown. Fixes hide a cell for
+    every figure of the fact: its other figures' counts bound it too (a review's coded answers
+    are almost all its reviews). First the cell itself, then the smallest shown cell on a line
+    through it; a count bounded again also loses the totals of its lines."""
+    groups = list(fr.hidden)
+
+    def shown_anywhere(key: aud.Key) -> bool:
+        return any(key not in fr.hidden[g] for g in groups)
+
+    def hide(key: aud.Key) -> None:
+        for g in groups:
+            fr.hidden[g].add(key)
+
+    before = sum(len(h) for h in fr.hidden.values())
+    binding = [k for _, k in problem.binding if shown_anywhere(k) and k in fr.cells]
+    if binding and problem.kind != "shown":  # relax what holds the count: a fine cell before a total
+        hide(min(binding, key=lambda k: (_is_scope(k), -len(k), _value(fr, UNITS, k), k)))
+        return True
+    for (name, key), _ in problem.expr:
+        if problem.kind == "shown" or shown_anywhere(key):
+            hide(key)
+            continue
+        line_set = lines["quality" if name.startswith("filled:") else "main"]
+        if again:
+            for parent in [p for p, kids in line_set if key in kids and shown_anywhere(p) and not _is_scope(p)]:
+                hide(parent)
+            continue
+        candidates = [c for parent, kids in line_set if key in kids and shown_anywhere(parent)
+                      for c in kids if c != key and shown_anywhere(c) and _value(fr, name, c) > 0]
+        candidates = candidates or [c for parent, kids in line_set if parent == key
+                                    for c in kids if shown_anywhere(c) and _value(fr, name, c) > 0]
+        candidates = candidates or [p for p, kids in line_set if key in kids and shown_anywhere(p)]
+        if candidates:
+            hide(min(candidates, key=lambda c: (_value(fr, name, c), c)))
+    return sum(len(h) for h in fr.hidden.values()) > before
+
+
+def _fix_some(fr: FactRelease, problems: list[aud.Problem], lines: dict, published: set[aud.Var],
+              seen: dict[str, int]) -> bool:
+    """Fix problems one at a time, skipping any whose binding constraints a fix this round has
+    already relaxed: one hidden cell often frees many counts, and hiding more costs the board."""
+    touched: set[aud.Key] = set()
+    progress = False
+    for p in problems:
+        keys = {k for _, k in p.binding} | {k for (_, k), _ in p.expr}
+        if keys & touched:
+            continue
+        before = {g: set(h) for g, h in fr.hidden.items()}
+        if _fix(fr, p, lines, published, seen[p.label] > 1):
+            progress = True
+            touched |= {k for g, h in fr.hidden.items() for k in h - before[g]}
+    return progress
+
+
+@dataclass
+class FactSummary:
+    fact: str
+    cells: int  # figure cells in the release
+    hidden_primary: int
+    hidden: int
+    rounds: int
+    audit: aud.AuditResult
+
+
+def protect(fr: FactRelease, threshold: int, max_rounds: int = 60) -> FactSummary:
+    """Primary suppression, then secondary until the audit passes (or the fact is withheld)."""
+    fr.hidden = {}
+    _primary(fr, threshold)
+    primary = _figure_cells_hidden(fr)
+    lines = _lines(fr)
+    result, rounds, seen = None, 0, defaultdict(int)
+    for rounds in range(1, max_rounds + 1):
+        _secondary(fr, lines, threshold)
+        published = fr.published()
+        result = aud.audit(model(fr, lines, published), threshold)
+        for p in result.problems:
+            seen[p.label] += 1
+        if result.passed or not _fix_some(fr, result.problems, lines, published, seen):
+            break
+    total = sum(len(fr.figure_keys(f)) for f in fr.figures)
+    return FactSummary(fr.fact.name, total, primary, _figure_cells_hidden(fr), rounds, result)
+
+
+def _figure_cells_hidden(fr: FactRelease) -> int:
+    return sum(sum(not fr.shown(f, k) for k in fr.figure_keys(f)) for f in fr.figures)
+
+
+def build(con: duckdb.DuckDBPyConnection, threshold: int) -> tuple[dict[str, FactRelease], list[FactSummary], dict]:
+    """Count, protect and audit every fact the loaded data supports."""
+    scopes = offered(con)
+    facts = {i.fact.name: i.fact for i in catalogue()}
+    releases, summaries = {}, []
+    for name, figs in figures().items():
+        fact = facts[name]
+        try:
+            if not con.execute(f"SELECT EXISTS (SELECT 1 FROM {cube_name(fact) if fact.cube else name})").fetchall()[0][0]:
+                continue
+        except duckdb.CatalogException:
+            continue
+        fr = FactRelease(fact, figs, release_tables(fact, bool(scopes["partnership"])))
+        _count(con, fr, scopes["period"])
+        _drop_sparse_tables(fr, threshold)
+        summaries.append(protect(fr, threshold))
+        releases[name] = fr
+    return releases, summaries, scopes
+
+
+def publish(con: duckdb.DuckDBPyConnection, threshold: int) -> dict:
+    """Build the release inside a load's transaction and store it with its audit; default output reads it."""
+    start = time.perf_counter()
+    releases, summaries, scopes = build(con, threshold)
+    rows = [(fr.fact.name, fig.id, key_text(key), _value(fr, fig.numerator, key),
+             _value(fr, fig.denominator, key), not fr.shown(fig, key))
+            for fr in releases.values() for fig in fr.figures for key in fr.figure_keys(fig)]
+    con.execute("CREATE OR REPLACE TABLE release_cells (fact VARCHAR, figure VARCHAR, key VARCHAR, "
+                "numerator BIGINT, denominator BIGINT, hidden BOOLEAN)")
+    if rows:
+        con.executemany("INSERT INTO release_cells VALUES (?, ?, ?, ?, ?, ?)", rows)
+    summary = {
+        "passed": all(s.audit is None or s.audit.passed for s in summaries), "threshold": threshold,
+        "scopes": scopes, "seconds": round(time.perf_counter() - start, 2),
+        "facts": [{"fact": s.fact, "cells": s.cells, "hidden_primary": s.hidden_primary, "hidden": s.hidden,
+                   "rounds": s.rounds, "checked": s.audit.checked if s.audit else 0,
+                   "lps": s.audit.lps if s.audit else 0, "problems": len(s.audit.problems) if s.audit else 0,
+                   "audit_seconds": round(s.audit.seconds, 2) if s.audit else 0} for s in summaries]}
+    con.execute("INSERT OR REPLACE INTO meta VALUES ('release', ?)", [json.dumps(summary)])
+    return summary
