@@ -55,6 +55,16 @@ def stop_unless(ready: bool, what: str = "data") -> None:
         st.stop()
 
 
+def withheld(frame: pd.DataFrame) -> None:
+    """Why a selection shows nothing: not in the published figures, or not in the data."""
+    reasons = frame.attrs.get("withheld", [])
+    if reasons:
+        st.info("Not published for this selection, to protect children's privacy: "
+                + " ".join(r.split(": ", 1)[-1] for r in dict.fromkeys(reasons)), icon=":material/lock:")
+    else:
+        st.info("Not available for this selection: the loaded data does not support this breakdown.")
+
+
 def definition(ind: Indicator) -> None:
     """The figure's definition, one click away."""
     better = {"up": "\n- **Higher is better**", "down": "\n- **Lower is better**"}.get(ind.direction, "")
@@ -106,7 +116,7 @@ def indicator_block(ind: Indicator, frame: pd.DataFrame, first_column: str, inte
     applies = ", ".join(FILTER_NAMES[f] for f in ind.fact.filters) or "none (always the whole data)"
     st.caption(f"{ind.definition} Framework question: *{ind.question}* Sidebar filters that apply: {applies}.")
     if frame.empty:
-        st.info("Not available for this selection: the loaded data does not support this breakdown.")
+        withheld(frame)
         return
     if chart is not None:
         st.altair_chart(chart, theme=None, width="stretch")

@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from pipelines import quality, report
+from pipelines import quality, release, report
 from pipelines.catalogue import catalogue
 from pipelines.metrics import Filters
 from pipelines.store import read_connection
@@ -41,10 +41,12 @@ def interpreter_mix(db: str, version: float, filters: Filters, show_small: bool,
 
 @st.cache_data(show_spinner=False, max_entries=8)
 def options(db: str, version: float) -> dict[str, list[str]]:
+    none = {"partnership": [], "period": [], "agency": []}
     if not Path(db).exists():
-        return {"partnership": [], "reporting_year": [], "agency": []}
+        return {"partnership": [], "reporting_year": [], "agency": [], "release": none}
     with read_connection(Path(db)) as con:
-        return report.options(con)
+        stored = release.status(con)
+        return {**report.options(con), "release": stored["scopes"] if stored else none}
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -54,8 +56,8 @@ def review_list(db: str, version: float, filters: Filters) -> pd.DataFrame:
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def quality_tables(db: str, version: float, threshold: int) -> dict[str, pd.DataFrame]:
+def quality_tables(db: str, version: float, show_small: bool) -> dict[str, pd.DataFrame]:
     with read_connection(Path(db)) as con:
         return {"loads": quality.loads(con), "reasons": quality.quarantine_reasons(con),
                 "quarantine": quality.quarantine(con),
-                **{f"complete_{k}": quality.completeness(con, k, threshold) for k in ("children", "episodes", "disclosures")}}
+                **{f"complete_{k}": quality.completeness(con, k, show_small) for k in quality.COMPLETENESS_KINDS}}

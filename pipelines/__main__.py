@@ -1,25 +1,46 @@
-"""Command line: python -m pipelines {load,indicators,loads,quarantine,purge,generate}.
+"""Command line: python -m pipelines {load,indicators,release,loads,quarantine,purge,generate}.
 
 A thin layer: each command parses its options and calls the library.
 """
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
+import re
 import sys
 from pathlib import Path
 
-from . import metrics
+from . import metrics, release
 from .config import settings
 from .loader import load_file
 from .schema import KINDS
-from .store import read_connection
+from .store import read_connection, write_connection
 
 INTERNAL_WARNING = "OFFICIAL-SENSITIVE: unsuppressed figures for internal use only; do not publish."
 
 
 def _db_option(p: argparse.ArgumentParser) -> None:
     p.add_argument("--db", help="DuckDB file (default: $PM_DB or data/partnership.duckdb)")
+
+
+def _filter_options(p: argparse.ArgumentParser) -> None:
+    """The dashboard's filters. Default output takes one financial year or the whole period, one agency or all."""
+    p.add_argument("--period", help="financial year, e.g. 2023-24, or a range 2022-23:2024-25 (internal use)")
+    p.add_argument("--agency", help="agency, e.g. police, or several joined by commas (internal use)")
+    p.add_argument("--partnership", help="one partnership's reviews")
+
+
+def filters_from(args: argparse.Namespace) -> metrics.Filters:
+    start = end = None
+    if args.period:
+        first, _, last = args.period.partition(":")
+        for year in (first, last or first):
+            if not re.fullmatch(r"\d{4}-\d{2}", year) or (int(year[:4]) + 1) % 100 != int(year[5:]):
+                raise ValueError(f"--period {args.period!r}: give a financial year such as 2023-24")
+        start, end = dt.date(int(first[:4]), 4, 1), dt.date(int((last or first)[:4]) + 1, 3, 31)
+    agencies = tuple(a.strip() for a in (args.agency or "").split(",") if a.strip())
+    return metrics.Filters(partnership=args.partnership, period_start=start, period_end=end, agencies=agencies)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -35,6 +56,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="JSON array as in the data contract (the only format)")
     p.add_argument("--by", default="", help="breakdown: one dimension, or two joined by a comma")
     p.add_argument("--unsuppressed", action="store_true", help="show counts of 1-5 (internal use only)")
+    _filter_options(p)
+    _db_option(p)
+
+    p = sub.add_parser("release", help="rebuild and audit the protected release (done after every load)")
+    p.add_argument("--json", action="store_true", help="the audit summary as JSON")
     _db_option(p)
 
     p = sub.add_parser("loads", help="the history of loads")
@@ -71,11 +97,32 @@ def cmd_indicators(args: argparse.Namespace) -> int:
     cfg = settings(args.db)
     by = tuple(d.strip() for d in args.by.split(",") if d.strip())
     with read_connection(cfg.db_path) as con:
-        cells = metrics.compute(con, by, threshold=cfg.suppression_threshold)
+        withheld: list[str] = []
+        cells = metrics.compute(con, by, filters_from(args), threshold=cfg.suppression_threshold,
+                                protected=not args.unsuppressed, withheld=withheld)
+    for reason in withheld:
+        print(f"not published: {reason}", file=sys.stderr)
     if args.unsuppressed:
         print(INTERNAL_WARNING, file=sys.stderr)
     print(json.dumps([c.as_contract(show_small=args.unsuppressed) for c in cells], indent=1))
     return 0
+
+
+def cmd_release(args: argparse.Namespace) -> int:
+    cfg = settings(args.db)
+    if not cfg.db_path.exists():
+        raise FileNotFoundError(f"no database at {cfg.db_path}: load some files first")
+    with write_connection(cfg) as con:
+        pass  # the writer rebuilds every mart and the release, audited, on the way out
+    with read_connection(cfg.db_path) as con:
+        summary = release.status(con)
+    if args.json:
+        print(json.dumps(summary, indent=1))
+    for f in summary["facts"]:
+        print(f"{f['fact']:<18} {'passed' if f['passed'] else 'FAILED'}: {f['hidden']:,} of {f['cells']:,} cells "
+              f"hidden ({f['hidden_primary']:,} small); {f['checked']:,} counts bounded in {f['audit_seconds']} s",
+              file=sys.stderr if args.json else sys.stdout)
+    return 0 if summary["passed"] else 1
 
 
 def _rows(db: str | None, sql: str, params: list) -> list[dict]:
@@ -126,7 +173,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    command = {"load": cmd_load, "indicators": cmd_indicators, "loads": cmd_loads,
+    command = {"load": cmd_load, "indicators": cmd_indicators, "release": cmd_release, "loads": cmd_loads,
                "quarantine": cmd_quarantine, "purge": cmd_purge, "generate": cmd_generate}[args.command]
     try:
         return command(args)

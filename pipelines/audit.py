@@ -15,7 +15,9 @@ relaxation, as in tau-argus audits.
 """
 from __future__ import annotations
 
+import os
 import random
+import sys
 import time
 from collections import defaultdict
 from collections.abc import Hashable, Iterable
@@ -62,6 +64,7 @@ class AuditResult:
     checked: int  # small hidden quantities whose range was computed
     lps: int
     seconds: float
+    proved_safe: list[str]  # quantities whose range this audit showed leaves 1..threshold
 
     @property
     def passed(self) -> bool:
@@ -135,14 +138,29 @@ def _components(n: int, rows: list[Row], quantities: list[list[int]]) -> list[in
     return [find(i) for i in range(n)]
 
 
+def _quiet_highs() -> highspy.Highs:
+    """A solver that prints nothing: HiGHS writes its banner to standard output, which would
+    corrupt the CLI's JSON, so standard output is closed while it is made."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        with open(os.devnull, "w") as null:
+            os.dup2(null.fileno(), 1)
+            h = highspy.Highs()
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+    h.setOptionValue("output_flag", False)
+    return h
+
+
 class _LP:
     """One independent part of the problem, solved repeatedly with HiGHS (warm-started)."""
 
     def __init__(self, model: Model, unknown: list[Var], rows: list[Row], lower: list[float]):
         self.model, self.index, self.rows = model, {v: i for i, v in enumerate(unknown)}, rows
         n = self.n = len(unknown)
-        self.h = highspy.Highs()
-        self.h.setOptionValue("output_flag", False)
+        self.h = _quiet_highs()
         self.h.setOptionValue("simplex_strategy", 4)  # primal: each new objective starts from a feasible basis (25x faster)
         self.h.addCols(n, np.zeros(n), np.array(lower), np.full(n, BIG), 0, np.array([], np.int32),
                        np.array([], np.int32), np.array([], np.float64))
@@ -182,8 +200,11 @@ class _LP:
         return sum(c * (x[self.index[v]] if v in self.index else self.model.values[v]) for v, c in expr.items())
 
 
-def audit(model: Model, threshold: int, seed: int = 0) -> AuditResult:
-    """Every small protected quantity: published, determined, or bounded inside 1..threshold?"""
+def audit(model: Model, threshold: int, seed: int = 0, known_safe: set[str] = frozenset()) -> AuditResult:
+    """Every small protected quantity: published, determined, or bounded inside 1..threshold?
+
+    `known_safe` names quantities an earlier audit of a release that published more proved safe:
+    hiding more only widens ranges, so they need no new LP."""
     start = time.perf_counter()
     problems, pending = [], []
     for label, expr in model.quantities:
@@ -192,10 +213,10 @@ def audit(model: Model, threshold: int, seed: int = 0) -> AuditResult:
             continue
         if all(v in model.published for v in expr):
             problems.append(Problem("shown", label, value, value, value, tuple(expr.items())))
-        else:
+        elif label not in known_safe:
             pending.append((label, expr, value))
     if not pending:
-        return AuditResult(problems, 0, 0, time.perf_counter() - start)
+        return AuditResult(problems, 0, 0, time.perf_counter() - start, [])
     unknown = sorted({v for v in model.values if v not in model.published}, key=repr)
     index = {v: i for i, v in enumerate(unknown)}
     rows = _rows(model, index)
@@ -217,7 +238,9 @@ def audit(model: Model, threshold: int, seed: int = 0) -> AuditResult:
                  [1.0 if unknown[g] in model.at_least_one else 0.0 for g in members[p]])
         problems += _bound(lp, quantities, threshold, random.Random(seed))
         solves += lp.solves
-    return AuditResult(problems, len(pending), solves, time.perf_counter() - start)
+    failed = {p.label for p in problems}
+    return AuditResult(problems, len(pending), solves, time.perf_counter() - start,
+                       [q[0] for q in pending if q[0] not in failed])
 
 
 def _bound(lp: _LP, pending: list, threshold: int, rng: random.Random) -> list[Problem]:

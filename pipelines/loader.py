@@ -73,7 +73,7 @@ def load_file(path: Path, settings: Settings, kind_name: str | None = None, disp
         if previous:
             result = LoadResult(name, previous, "unchanged",
                                 message="identical to the latest load of this kind; nothing changed")
-            with write_connection(settings.db_path, settings.followup_days, rebuild=False) as con:
+            with write_connection(settings, rebuild=False) as con:
                 result.load_id = _next_load_id(con)
                 _record_load(con, result, digest, started)
             return result
@@ -82,7 +82,7 @@ def load_file(path: Path, settings: Settings, kind_name: str | None = None, disp
             first = next(batches)
             kind = _choose_kind(first, kind_name, name)
         with (_timed(timings, "write"),
-              write_connection(settings.db_path, settings.followup_days, timings, changed={kind.name}) as con):
+              write_connection(settings, timings, changed={kind.name}) as con):
             load_id = _next_load_id(con)
             has_ids = any(c.type == "child_id" for c in kind.columns)
             pseudonym = ps.Pseudonymiser(_key(con, settings)) if has_ids else None
@@ -370,7 +370,7 @@ def _record_load(con: duckdb.DuckDBPyConnection, r: LoadResult, digest: str | No
 def _record_failure(result: LoadResult, settings: Settings, started: dt.datetime) -> None:
     """A failed load leaves its own trace in the loads table, and nothing else."""
     try:
-        with write_connection(settings.db_path, settings.followup_days, rebuild=False) as con:
+        with write_connection(settings, rebuild=False) as con:
             result.load_id = _next_load_id(con)
             _record_load(con, result, None, started)
     except (duckdb.Error, OSError) as exc:

@@ -1,10 +1,10 @@
-"""Compute indicator cells from the marts, with suppression.
+"""Compute indicator cells from the marts; default output takes its suppression from the release.
 
-For each fact table one query computes every indicator over a set of grouping
-sets: the breakdown asked for and every coarser table whose totals a reader
-could subtract from (see suppression.py). Dimension names come only from the
-catalogue's whitelist and filter values are bound as parameters: no user text
-ever becomes SQL.
+For each fact table one query computes every indicator over the breakdown asked
+for (and the overall figure, a share's denominator). Whether a cell may be shown
+is decided once for the whole release (release.py), never per query. Dimension
+names come only from the catalogue's whitelist and filter values are bound as
+parameters: no user text ever becomes SQL.
 """
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import duckdb
 
-from . import suppression
+from . import release
 from .catalogue import DIMENSIONS, Fact, Indicator, catalogue
 from .cubes import cube_name, measure
 from .reference import MAJOR_GROUPS, NOT_KNOWN
@@ -82,28 +82,8 @@ class Cell:
                 "value": None if hide else self.value, "suppressed": hide}
 
 
-def coarser(table: Table, dims: Iterable[str]) -> list[Table]:
-    """Tables whose cells are sums of this table's cells: drop a dimension, or swap a child for its parent."""
-    out = [table[:i] + table[i + 1:] for i in range(len(table))]
-    out += [table[:i] + (PARENT[d],) + table[i + 1:] for i, d in enumerate(table)
-            if d in PARENT and PARENT[d] in dims and PARENT[d] not in table]
-    return out
-
-
-def closure(table: Table, dims: Iterable[str]) -> list[Table]:
-    """The table and every coarser one, coarsest first (parents before children)."""
-    dims = tuple(dims)
-    seen, todo = {table}, [table]
-    while todo:
-        for t in coarser(todo.pop(), dims):
-            if t not in seen:
-                seen.add(t)
-                todo.append(t)
-    return sorted(seen, key=lambda t: (len(t), sum(d in PARENT for d in t), t))
-
-
 def _grouping_columns(table: Table, dims: Iterable[str]) -> Table:
-    """A child dimension carries its parent along, so its cells can be summed into the parent's."""
+    """A child dimension carries its parent along, so a cell's key names its parent group too."""
     extra = tuple(PARENT[d] for d in table if d in PARENT and PARENT[d] in dims and PARENT[d] not in table)
     return table + extra
 
@@ -129,22 +109,46 @@ def fact_sql(fact: Fact, indicators: list[Indicator], tables: list[Table], filte
 
 
 def compute(con: duckdb.DuckDBPyConnection, by: Table = (), filters: Filters = Filters(),
-            indicators: Iterable[Indicator] | None = None, threshold: int = 5) -> list[Cell]:
-    """Cells of the `by` table for every indicator whose fact supports it and has rows."""
+            indicators: Iterable[Indicator] | None = None, threshold: int = 5, protected: bool = True,
+            withheld: list[str] | None = None) -> list[Cell]:
+    """Cells of the `by` table for every indicator whose fact supports it and has rows.
+
+    Protected (the default output): only a table and filters the protected release contains,
+    with its suppression (release.py); anything else raises NotInRelease. Unprotected (internal
+    use): any table and filters, exact, with the release's flags where it has the cell. When
+    `withheld` is a list, a fact whose table is not published is left out, its reason added there."""
     bad = [d for d in by if d not in DIMENSIONS]
     if bad or len(set(by)) != len(by) or len(by) > 2:
         raise ValueError(f"breakdown must be one or two of: {', '.join(DIMENSIONS)}")
     chosen = [i for i in (indicators or catalogue()) if set(by) <= set(i.fact.dims)]
+    stored = release.status(con)
+    scope = release.scope_of(filters, stored, threshold) if protected else release.scope_or_none(filters, stored)
+    flags = release.flags(con, [i.id for i in chosen]) if scope is not None else {}
     result: list[Cell] = []
     for fact, group in itertools.groupby(sorted(chosen, key=lambda i: i.fact.name), key=lambda i: i.fact):
         group = list(group)
         if not _has_rows(con, cube_name(fact) if fact.cube else fact.name):
             continue
-        tables = closure(tuple(by), fact.dims)
+        if protected:
+            try:
+                release.check_table(fact, by, scope, stored)
+            except release.NotInRelease as exc:
+                if withheld is None:
+                    raise
+                withheld.append(str(exc))
+                continue
+        tables = [tuple(by), ()] if by else [()]
         sql, params = fact_sql(fact, group, tables, filters)
-        cells = _collect(con.execute(sql, params), group, tables, fact, sql)
-        _suppress(cells, group, tables, fact, threshold)
-        result += [c for c in cells if c.by == tuple(by)]
+        cells = [c for c in _collect(con.execute(sql, params), group, tables, fact, sql) if c.by == tuple(by)]
+        for cell in cells:
+            if scope is None:
+                continue
+            hidden = flags.get((cell.indicator, release.cell_key(fact, scope, cell.parent_key)))
+            if hidden is None and protected and (cell.numerator or cell.denominator or cell.by):
+                raise release.NotInRelease(f"{cell.indicator} by {','.join(by) or 'nothing'}: the protected release "
+                                           "has no such cell; rebuild it with: python -m pipelines release")
+            cell.suppressed = bool(hidden)
+        result += cells
     order = {i.id: n for n, i in enumerate(catalogue())}
     return sorted(result, key=lambda c: (order[c.indicator], [_rank(d, g) for d, g in zip(c.by, c.group)]))
 
@@ -177,40 +181,6 @@ def _collect(rows: duckdb.DuckDBPyConnection, indicators: list[Indicator], table
             overall = totals.get((ind.id, (), ()))
             cell.denominator = overall.numerator if overall else cell.denominator
     return cells
-
-
-def _suppress(cells: list[Cell], indicators: list[Indicator], tables: list[Table], fact: Fact, threshold: int) -> None:
-    """Suppress each indicator family table by table, coarsest first, so lines know their totals."""
-    families: dict[str, list[Indicator]] = {}
-    for ind in indicators:
-        families.setdefault(ind.family_key, []).append(ind)
-    index = {(c.indicator, c.by, c.group): c for c in cells}
-    for members in families.values():
-        kind = members[0].family_kind if len(members) > 1 else "single"
-        hidden_by_table: dict[Table, set] = {}
-        for table in tables:
-            keys = {c.group: c for c in cells if c.by == table and c.indicator == members[0].id}
-            counts = {g: [(index[(m.id, table, g)].numerator, index[(m.id, table, g)].denominator) for m in members]
-                      for g in keys}
-            hidden = suppression.primary(counts, kind, threshold)
-            lines = _lines(table, keys, hidden_by_table, fact)
-            hidden = suppression.secondary(counts, hidden, lines)
-            hidden_by_table[table] = hidden
-            for g in hidden:
-                for m in members:
-                    index[(m.id, table, g)].suppressed = True
-
-
-def _lines(table: Table, keys: dict, hidden_by_table: dict[Table, set], fact: Fact) -> list[suppression.Line]:
-    """Group this table's cells by each coarser table's cell they add up to."""
-    lines = []
-    for coarse in coarser(table, fact.dims):
-        members: dict[tuple, list] = {}
-        for group, cell in keys.items():
-            members.setdefault(tuple(cell.parent_key[d] for d in coarse), []).append(group)
-        for coarse_key, groups in members.items():
-            lines.append(suppression.Line(coarse_key in hidden_by_table.get(coarse, set()), tuple(groups)))
-    return lines
 
 
 def _rank(dim: str, value: str) -> tuple:

@@ -39,7 +39,7 @@ def purge_load(settings: Settings, load_id: int) -> PurgeResult:
         return PurgeResult(load_id, "nothing", nothing)
     kind = KINDS[load["kind"]]
     try:
-        with write_connection(settings.db_path, settings.followup_days, changed={kind.name}, compact=True) as con:
+        with write_connection(settings, changed={kind.name}, compact=True) as con:
             now = con.execute("SELECT status FROM loads WHERE load_id = ?", [load_id]).fetchone()
             if now is None or now[0] != "loaded":
                 raise _Changed

@@ -6,8 +6,6 @@ import pandas as pd
 
 from .catalogue import by_id
 from .metrics import Filters
-from .schema import KINDS
-from .store import landing_table
 
 
 def query(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> pd.DataFrame:
@@ -33,33 +31,25 @@ def quarantine_reasons(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 COMPLETENESS_KINDS = ("children", "episodes", "disclosures")
 
 
-def completeness_sql(kind: str) -> str:
-    """Share of records with each optional column filled, per agency (from the declared contract)."""
-    k = KINDS[kind]
-    filled = ", ".join(f'avg(CASE WHEN "{c.name}" IS NULL THEN 0 ELSE 1 END) AS "{c.name}"'
-                       for c in k.columns if not c.required)
-    return (f"CREATE OR REPLACE TABLE mart_completeness_{kind} AS SELECT agency, count(*) AS records, {filled} "
-            f"FROM {landing_table(k)} GROUP BY agency ORDER BY agency")
-
-
-def build_completeness(con: duckdb.DuckDBPyConnection, changed: set[str] | None, existing: set[str]) -> None:
-    """Counted once per load, so the data quality page never scans millions of rows."""
-    for kind in COMPLETENESS_KINDS:
-        if changed is None or kind in changed or f"mart_completeness_{kind}" not in existing:
-            con.execute(completeness_sql(kind))
-
-
-def completeness(con: duckdb.DuckDBPyConnection, kind: str, threshold: int = 5) -> pd.DataFrame:
-    """Completeness per agency; agencies with few records hidden."""
+def completeness(con: duckdb.DuckDBPyConnection, kind: str, show_small: bool = False) -> pd.DataFrame:
+    """Share of records with each optional column filled, per agency, from the protected release:
+    a share times its record count is a count, so it is hidden wherever the release hides it."""
     try:
-        frame = query(con, f"SELECT * FROM mart_completeness_{KINDS[kind].name}")
+        cells = query(con, "SELECT figure, key, numerator, denominator, hidden FROM release_cells "
+                           "WHERE figure LIKE ? ORDER BY key", [f"quality.{kind}.%"])
     except duckdb.CatalogException:
         return pd.DataFrame()
-    columns = [c for c in frame.columns if c not in ("agency", "records")]
-    small = frame["records"] <= threshold
-    frame.loc[small, columns] = None
-    frame["records"] = frame["records"].astype(object).where(~small, "c")
-    return frame
+    cells = cells[cells["key"] != ""]  # per agency; the overall row adds nothing a reader needs
+    rows = []
+    for key, group in cells.groupby("key", sort=True):
+        shown = group if show_small else group[~group["hidden"]]
+        row = {"agency": key.removeprefix("agency="),
+               "records": int(group["denominator"].iloc[0]) if not shown.empty else "c"}
+        for _, c in group.iterrows():
+            visible = show_small or not c["hidden"]
+            row[c["figure"].rsplit(".", 1)[1]] = c["numerator"] / c["denominator"] if visible and c["denominator"] else None
+        rows.append(row)
+    return pd.DataFrame(rows)
 
 
 def reviews(con: duckdb.DuckDBPyConnection, filters: Filters) -> pd.DataFrame:

@@ -141,6 +141,7 @@ class FactRelease:
     tables: set[frozenset[str]]
     cells: dict[aud.Key, dict[str, int]] = field(default_factory=dict)
     hidden: dict[str, set[aud.Key]] = field(default_factory=dict)  # group -> hidden cells
+    sparse: list[list[str]] = field(default_factory=list)  # tables left out: most cells small
     additive: set[str] = field(default_factory=set)
 
     def figure_keys(self, fig: Figure) -> list[aud.Key]:
@@ -251,7 +252,7 @@ def _count_quality(con: duckdb.DuckDBPyConnection, fr: FactRelease) -> None:
             fr.cells[key].update({f"filled:{c}": int(v) for c, v in zip(optional, row[2:])})
 
 
-SPARSE = 0.5  # a breakdown with more than this share of small cells is not published by default
+SPARSE = 0.25  # a breakdown with more than this share of small cells is not published by default
 
 
 def _drop_sparse_tables(fr: FactRelease, threshold: int) -> None:
@@ -267,6 +268,7 @@ def _drop_sparse_tables(fr: FactRelease, threshold: int) -> None:
             continue
         if sum(is_small(fr.cells[k][UNITS], threshold) for k in keys) > SPARSE * len(keys):
             fr.tables.discard(table)
+            fr.sparse.append(sorted(table, key=KEY_ORDER.index))
             for k in keys:
                 del fr.cells[k]
 
@@ -433,11 +435,14 @@ def _period_relations(fr: FactRelease, values: dict, m: aud.Model) -> None:
             m.inequalities.append({**{(name, p): 1 for p in parts}, (name, whole): -1})
 
 
-def _fix(fr: FactRelease, problem: aud.Problem, lines: dict, published: set[aud.Var], again: bool) -> bool:
+def _fix(fr: FactRelease, problem: aud.Problem, lines: dict, published: set[aud.Var], times: int) -> bool:
     """Hide more so that a count the audit could bound gains an unknown. Fixes hide a cell for
     every figure of the fact: its other figures' counts bound it too (a review's coded answers
     are almost all its reviews). First the cell itself, then the smallest shown cell on a line
-    through it; a count bounded again also loses the totals of its lines."""
+    through it; a count bounded again also loses the totals of its lines. Where the LP says which
+    published cells hold the count's range, those are hidden instead: one at first, more each time
+    the same count comes back (1, 4, then all), so a stubborn count costs few rounds."""
+    again = times > 1
     groups = list(fr.hidden)
 
     def shown_anywhere(key: aud.Key) -> bool:
@@ -450,7 +455,9 @@ def _fix(fr: FactRelease, problem: aud.Problem, lines: dict, published: set[aud.
     before = sum(len(h) for h in fr.hidden.values())
     binding = [k for _, k in problem.binding if shown_anywhere(k) and k in fr.cells]
     if binding and problem.kind != "shown":  # relax what holds the count: a fine cell before a total
-        hide(min(binding, key=lambda k: (_is_scope(k), -len(k), _value(fr, UNITS, k), k)))
+        ranked = sorted(binding, key=lambda k: (_is_scope(k), -len(k), _value(fr, UNITS, k), k))
+        for key in ranked[:{1: 1, 2: 4}.get(times, len(ranked))]:
+            hide(key)
         return True
     for (name, key), _ in problem.expr:
         if problem.kind == "shown" or shown_anywhere(key):
@@ -482,7 +489,7 @@ def _fix_some(fr: FactRelease, problems: list[aud.Problem], lines: dict, publish
         if keys & touched:
             continue
         before = {g: set(h) for g, h in fr.hidden.items()}
-        if _fix(fr, p, lines, published, seen[p.label] > 1):
+        if _fix(fr, p, lines, published, seen[p.label]):
             progress = True
             touched |= {k for g, h in fr.hidden.items() for k in h - before[g]}
     return progress
@@ -496,6 +503,7 @@ class FactSummary:
     hidden: int
     rounds: int
     audit: aud.AuditResult
+    sparse: list[list[str]]
 
 
 def protect(fr: FactRelease, threshold: int, max_rounds: int = 60) -> FactSummary:
@@ -504,30 +512,45 @@ def protect(fr: FactRelease, threshold: int, max_rounds: int = 60) -> FactSummar
     _primary(fr, threshold)
     primary = _figure_cells_hidden(fr)
     lines = _lines(fr)
-    result, rounds, seen = None, 0, defaultdict(int)
+    result, rounds, seen, safe, checked, lps, seconds = None, 0, defaultdict(int), set(), 0, 0, 0.0
     for rounds in range(1, max_rounds + 1):
         _secondary(fr, lines, threshold)
         published = fr.published()
-        result = aud.audit(model(fr, lines, published), threshold)
+        result = aud.audit(model(fr, lines, published), threshold, known_safe=safe)
+        safe.update(result.proved_safe)
+        checked, lps, seconds = checked + result.checked, lps + result.lps, seconds + result.seconds
         for p in result.problems:
             seen[p.label] += 1
         if result.passed or not _fix_some(fr, result.problems, lines, published, seen):
             break
+    result = aud.AuditResult(result.problems, checked, lps, seconds, sorted(safe))  # totals over the rounds
     total = sum(len(fr.figure_keys(f)) for f in fr.figures)
-    return FactSummary(fr.fact.name, total, primary, _figure_cells_hidden(fr), rounds, result)
+    return FactSummary(fr.fact.name, total, primary, _figure_cells_hidden(fr), rounds, result, fr.sparse)
 
 
 def _figure_cells_hidden(fr: FactRelease) -> int:
     return sum(sum(not fr.shown(f, k) for k in fr.figure_keys(f)) for f in fr.figures)
 
 
-def build(con: duckdb.DuckDBPyConnection, threshold: int) -> tuple[dict[str, FactRelease], list[FactSummary], dict]:
-    """Count, protect and audit every fact the loaded data supports."""
+CHILD_FACTS = {"fct_child_record", "fct_child", "fct_episode", "fct_disclosure", "fct_cin"}
+AFFECTS = {"reviews": {"fct_review"}, "population": {"fct_cin"},
+           **{k: CHILD_FACTS for k in ("children", "episodes", "disclosures")}}  # every child fact hangs off dim_child
+
+
+def affected_facts(changed: set[str]) -> set[str]:
+    return set().union(*(AFFECTS[k] for k in changed)) if changed else set()
+
+
+def build(con: duckdb.DuckDBPyConnection, threshold: int, only: set[str] | None = None
+          ) -> tuple[dict[str, FactRelease], list[FactSummary], dict]:
+    """Count, protect and audit every fact the loaded data supports (or only those named)."""
     scopes = offered(con)
     facts = {i.fact.name: i.fact for i in catalogue()}
     releases, summaries = {}, []
     for name, figs in figures().items():
         fact = facts[name]
+        if only is not None and name not in only:
+            continue
         try:
             if not con.execute(f"SELECT EXISTS (SELECT 1 FROM {cube_name(fact) if fact.cube else name})").fetchall()[0][0]:
                 continue
@@ -541,23 +564,124 @@ def build(con: duckdb.DuckDBPyConnection, threshold: int) -> tuple[dict[str, Fac
     return releases, summaries, scopes
 
 
-def publish(con: duckdb.DuckDBPyConnection, threshold: int) -> dict:
-    """Build the release inside a load's transaction and store it with its audit; default output reads it."""
+RELEASE_DDL = ("CREATE TABLE IF NOT EXISTS release_cells (fact VARCHAR, figure VARCHAR, key VARCHAR, "
+               "numerator BIGINT, denominator BIGINT, hidden BOOLEAN)")
+
+
+def publish(con: duckdb.DuckDBPyConnection, threshold: int, only: set[str] | None = None) -> dict:
+    """Build the release inside a load's transaction and store it with its audit; default output reads it.
+    `only` rebuilds just those facts (a reviews file cannot change an episode figure), unless the
+    threshold or the offered filters changed, which changes every fact's release."""
     start = time.perf_counter()
-    releases, summaries, scopes = build(con, threshold)
+    before, scopes = status(con), offered(con)
+    if only is not None and (before is None or before["threshold"] != threshold):
+        only = None
+    if only is not None:  # children in need are counted per offered year; reviews per partnership
+        only |= {"fct_cin"} if before["scopes"]["period"] != scopes["period"] else set()
+        only |= {"fct_review"} if bool(before["scopes"]["partnership"]) != bool(scopes["partnership"]) else set()
+    releases, summaries, scopes = build(con, threshold, only)
+    con.execute(RELEASE_DDL)
+    con.execute("DELETE FROM release_cells" + ("" if only is None else " WHERE list_contains(?, fact)"),
+                [] if only is None else [sorted(only)])
     rows = [(fr.fact.name, fig.id, key_text(key), _value(fr, fig.numerator, key),
              _value(fr, fig.denominator, key), not fr.shown(fig, key))
             for fr in releases.values() for fig in fr.figures for key in fr.figure_keys(fig)]
-    con.execute("CREATE OR REPLACE TABLE release_cells (fact VARCHAR, figure VARCHAR, key VARCHAR, "
-                "numerator BIGINT, denominator BIGINT, hidden BOOLEAN)")
     if rows:
-        con.executemany("INSERT INTO release_cells VALUES (?, ?, ?, ?, ?, ?)", rows)
-    summary = {
-        "passed": all(s.audit is None or s.audit.passed for s in summaries), "threshold": threshold,
-        "scopes": scopes, "seconds": round(time.perf_counter() - start, 2),
-        "facts": [{"fact": s.fact, "cells": s.cells, "hidden_primary": s.hidden_primary, "hidden": s.hidden,
-                   "rounds": s.rounds, "checked": s.audit.checked if s.audit else 0,
-                   "lps": s.audit.lps if s.audit else 0, "problems": len(s.audit.problems) if s.audit else 0,
-                   "audit_seconds": round(s.audit.seconds, 2) if s.audit else 0} for s in summaries]}
+        import pandas as pd  # a frame inserts in one statement; executemany goes row by row
+        frame = pd.DataFrame(rows, columns=["fact", "figure", "key", "numerator", "denominator", "hidden"])
+        con.execute("INSERT INTO release_cells SELECT * FROM frame")
+    kept = [f for f in (before or {}).get("facts", []) if only is not None and f["fact"] not in only]
+    summary = {"threshold": threshold, "scopes": scopes, "seconds": round(time.perf_counter() - start, 2),
+               "facts": sorted(kept + [_fact_summary(s) for s in summaries], key=lambda f: f["fact"])}
+    summary["passed"] = all(f["passed"] for f in summary["facts"])
     con.execute("INSERT OR REPLACE INTO meta VALUES ('release', ?)", [json.dumps(summary)])
     return summary
+
+
+def _fact_summary(s: FactSummary) -> dict:
+    a = s.audit
+    return {"fact": s.fact, "passed": a is None or a.passed, "cells": s.cells, "hidden_primary": s.hidden_primary,
+            "hidden": s.hidden, "rounds": s.rounds, "checked": a.checked if a else 0, "lps": a.lps if a else 0,
+            "problems": len(a.problems) if a else 0, "audit_seconds": round(a.seconds, 2) if a else 0,
+            "sparse": s.sparse}
+
+
+def status(con: duckdb.DuckDBPyConnection) -> dict | None:
+    """The stored release's summary: threshold, offered filters, and each fact's audit."""
+    try:
+        row = con.execute("SELECT value FROM meta WHERE name = 'release'").fetchall()
+    except duckdb.CatalogException:
+        return None
+    return json.loads(row[0][0]) if row else None
+
+
+def financial_year(start: dt.date) -> str:
+    return f"{start.year}-{(start.year + 1) % 100:02d}"
+
+
+def scope_of(filters, stored: dict | None, threshold: int) -> Scope:
+    """The release scope a default query's filters name, or NotInRelease saying why there is none."""
+    if stored is None:
+        raise NotInRelease("no protected release is stored yet: load data, or run: python -m pipelines release")
+    if stored["threshold"] != threshold:
+        raise NotInRelease(f"the protected release was built with threshold {stored['threshold']}, not {threshold}; "
+                           "rebuild it with: python -m pipelines release")
+    offer = stored["scopes"]
+    period = None
+    if filters.period_start or filters.period_end:
+        start, end = filters.period_start, filters.period_end
+        years = offer["period"]
+        whole = years and start <= dt.date(int(years[0][:4]), 4, 1) and end >= dt.date(int(years[-1][:4]) + 1, 3, 31)
+        one = start and end and start.month == 4 and start.day == 1 and end == dt.date(start.year + 1, 3, 31)
+        if one and financial_year(start) in years:
+            period = financial_year(start)
+        elif not whole:
+            raise NotInRelease("a period other than one financial year or the whole period is for internal use only "
+                               f"(published: {', '.join(years) or 'none'})")
+    if len(filters.agencies) > 1:
+        raise NotInRelease("a choice of several agencies is for internal use only: published figures are for all "
+                           "agencies or one")
+    agency = filters.agencies[0] if filters.agencies else None
+    if agency is not None and agency not in offer["agency"]:
+        raise NotInRelease(f"agency {agency!r} has no published figures")
+    if filters.partnership and filters.partnership not in offer["partnership"]:
+        raise NotInRelease("figures for one partnership are published only when every partnership has at least "
+                           f"{MIN_PARTNERSHIP_REVIEWS} reviews; use internal mode")
+    return Scope(period, agency, filters.partnership)
+
+
+def scope_or_none(filters, stored: dict | None) -> Scope | None:
+    """For internal use: the release's scope when the filters name one (to flag what it hides)."""
+    try:
+        return scope_of(filters, stored, stored["threshold"]) if stored else None
+    except NotInRelease:
+        return None
+
+
+def check_table(fact: Fact, by: tuple[str, ...], scope: Scope, stored: dict) -> None:
+    """Refuse a breakdown the release does not publish, and a fact whose release failed its audit."""
+    table = closure(set(by) | set(scope_conditions(fact, scope)) - {"period"}, fact)
+    if table not in release_tables(fact, bool(stored["scopes"]["partnership"])):
+        raise NotInRelease(f"{fact.name}: the breakdown by {','.join(by)} for this selection is not published "
+                           "(two-way breakdowns are published for the whole period and all agencies, and month "
+                           "only on its own); use internal mode (--unsuppressed) for it")
+    audit_of = {f["fact"]: f for f in stored["facts"]}.get(fact.name)
+    if audit_of is not None and sorted(table, key=KEY_ORDER.index) in audit_of["sparse"]:
+        raise NotInRelease(f"{fact.name}: too few records to publish the breakdown by {','.join(by)} for this "
+                           "selection (most of its cells would be 1 to the threshold); use internal mode for it")
+    if audit_of is not None and not audit_of["passed"]:
+        raise NotInRelease(f"{fact.name}: the protected release failed its disclosure audit, so it is withheld")
+
+
+def cell_key(fact: Fact, scope: Scope, values: dict[str, str]) -> str:
+    return key_text(make_key({**values, **scope_conditions(fact, scope)}))
+
+
+def flags(con: duckdb.DuckDBPyConnection, figure_ids: list[str]) -> dict[tuple[str, str], bool]:
+    """(figure, cell) -> hidden, for the figures asked for."""
+    try:
+        rows = con.execute("SELECT figure, key, hidden FROM release_cells WHERE list_contains(?, figure)",
+                           [figure_ids]).fetchall()
+    except duckdb.CatalogException:
+        return {}
+    return {(f, k): h for f, k, h in rows}

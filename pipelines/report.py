@@ -9,7 +9,7 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
-from . import metrics, suppression
+from . import metrics
 from .catalogue import Indicator, by_id, catalogue, national_breakdown
 from .metrics import Filters, Table
 from .reference import ethnicity_codes
@@ -39,10 +39,13 @@ def group_label(dim: str, value: str) -> str:
 
 def indicator_frame(con: duckdb.DuckDBPyConnection, by: Table = (), filters: Filters = Filters(),
                     show_small: bool = False, threshold: int = 5, indicators: list[Indicator] | None = None) -> pd.DataFrame:
-    """One row per indicator and group, numbers hidden where suppressed unless show_small."""
+    """One row per indicator and group, numbers hidden where suppressed unless show_small.
+
+    Default output is the protected release's; what it does not publish for this selection is
+    left out, and why is in frame.attrs["withheld"]."""
     meta = {i.id: i for i in catalogue()}
-    rows = []
-    for cell in metrics.compute(con, by, filters, indicators, threshold):
+    rows, withheld = [], []
+    for cell in metrics.compute(con, by, filters, indicators, threshold, protected=not show_small, withheld=withheld):
         ind = meta[cell.indicator]
         shown = show_small or not cell.suppressed
         ci = wilson(cell.numerator, cell.denominator) if shown else None
@@ -57,9 +60,11 @@ def indicator_frame(con: duckdb.DuckDBPyConnection, by: Table = (), filters: Fil
             "suppressed": cell.suppressed, "national": national, "direction": ind.direction,
             "scale": ind.scale, "sql": cell.sql,
         })
-    return pd.DataFrame(rows, columns=["indicator", "label", "short_label", "by", "group", "group_label", "numerator",
-                                       "denominator", "value", "ci_low", "ci_high", "suppressed", "national",
-                                       "direction", "scale", "sql"])
+    frame = pd.DataFrame(rows, columns=["indicator", "label", "short_label", "by", "group", "group_label", "numerator",
+                                        "denominator", "value", "ci_low", "ci_high", "suppressed", "national",
+                                        "direction", "scale", "sql"])
+    frame.attrs["withheld"] = withheld
+    return frame
 
 
 def _national(ind: Indicator, by: Table, group: tuple[str, ...]) -> float | None:
@@ -111,32 +116,18 @@ def rate_ratios(frame: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["Group", "Compared with", "Rate ratio", "95% CI"])
 
 
-INTERPRETER_ARRANGEMENTS = {"professional": "Professional", "family_member": "Family member", "child": "Child or sibling",
-                            "community_member": "Community member", "needed_not_provided": "Not provided"}
+INTERPRETER_ARRANGEMENTS = {"practice.interpreter_professional": "Professional",
+                            "practice.interpreter_informal": "Informal (family, child or community)",
+                            "practice.interpreter_not_provided": "Not provided"}
 
 
 def interpreter_mix(con: duckdb.DuckDBPyConnection, filters: Filters, show_small: bool, threshold: int = 5) -> pd.DataFrame:
-    """Episodes needing an interpreter, by agency and who interpreted, suppressed as a two-way table."""
-    fact = by_id("practice.interpreter_professional").fact
-    where, params = filters.clauses(fact)
-    sql = ("SELECT agency, interpreter_type, sum(episodes) AS episodes FROM mart_interpreter_mix"
-           + (f" WHERE {' AND '.join(where)}" if where else "") + " GROUP BY agency, interpreter_type")
-    counts = {(a, t): n for a, t, n in con.execute(sql, params).fetchall()}
-    agencies = sorted({a for a, _ in counts})
-    cells = {(a, t): [(counts.get((a, t), 0), counts.get((a, t), 0))] for a in agencies for t in INTERPRETER_ARRANGEMENTS}
-    hidden = suppression.primary(cells, "single", threshold)
-    lines = [suppression.Line(False, tuple((a, t) for t in INTERPRETER_ARRANGEMENTS)) for a in agencies]
-    lines += [suppression.Line(False, tuple((a, t) for a in agencies)) for t in INTERPRETER_ARRANGEMENTS]
-    hidden = suppression.secondary(cells, hidden, lines)
-    rows = []
-    for a in agencies:
-        total = sum(counts.get((a, t), 0) for t in INTERPRETER_ARRANGEMENTS)
-        for t, label in INTERPRETER_ARRANGEMENTS.items():
-            n = counts.get((a, t), 0)
-            show = show_small or (a, t) not in hidden
-            rows.append({"Agency": group_label("agency", a), "Interpreter": label,
-                         "Episodes": n if show else None, "Share": n / total if show and total else None,
-                         "suppressed": (a, t) in hidden})
+    """Episodes needing an interpreter, by agency and who interpreted: the interpreter indicators'
+    cells by agency, so the chart shows exactly what the release publishes."""
+    chosen = [by_id(i) for i in INTERPRETER_ARRANGEMENTS]
+    frame = indicator_frame(con, ("agency",), filters, show_small, threshold, chosen)
+    rows = [{"Agency": r["group_label"], "Interpreter": INTERPRETER_ARRANGEMENTS[r["indicator"]],
+             "Episodes": r["numerator"], "Share": r["value"], "suppressed": r["suppressed"]} for _, r in frame.iterrows()]
     return pd.DataFrame(rows, columns=["Agency", "Interpreter", "Episodes", "Share", "suppressed"])
 
 

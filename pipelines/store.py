@@ -23,7 +23,7 @@ from pathlib import Path
 
 import duckdb
 
-from .config import REFERENCE_DIR, SQL_DIR
+from .config import REFERENCE_DIR, SQL_DIR, Settings
 from .schema import KINDS, Kind
 
 
@@ -75,15 +75,16 @@ def apply_schema(con: duckdb.DuckDBPyConnection, followup_days: int) -> bool:
 CHILD_KINDS = {"children", "episodes", "disclosures"}  # every child-level table hangs off dim_child
 
 
-def build_marts(con: duckdb.DuckDBPyConnection, changed: set[str] | None = None) -> None:
+def build_marts(con: duckdb.DuckDBPyConnection, threshold: int, changed: set[str] | None = None) -> None:
     """Marts (sql/marts) and the catalogue's cubes after a load, so pages never redo the joins.
 
     Views are always recreated (free). A mart table is rebuilt when a kind named in its
     `-- rebuilt after loading:` line changed, or when it does not exist yet; cubes when
-    any child-level kind changed. `changed=None` rebuilds everything.
+    any child-level kind changed. `changed=None` rebuilds everything. Last, the protected
+    release of every fact the change touches is rebuilt and audited (release.py).
     """
     from .cubes import build_cubes  # the cubes read the catalogue, which the loader does not otherwise need
-    from .quality import build_completeness
+    from .release import affected_facts, publish
 
     existing = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
     for path in sql_files("marts"):
@@ -94,7 +95,7 @@ def build_marts(con: duckdb.DuckDBPyConnection, changed: set[str] | None = None)
             con.execute(text)
     if changed is None or changed & (CHILD_KINDS | {"population"}) or not any(t.startswith("cube_") for t in existing):
         build_cubes(con)
-    build_completeness(con, changed, existing)
+    publish(con, threshold, None if changed is None else affected_facts(changed))
 
 
 @contextlib.contextmanager
@@ -111,12 +112,13 @@ def read_connection(db_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
 
 
 @contextlib.contextmanager
-def write_connection(db_path: Path, followup_days: int, timings: dict[str, float] | None = None,
+def write_connection(settings: Settings, timings: dict[str, float] | None = None,
                      rebuild: bool = True, changed: set[str] | None = None,
                      compact: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
     """Exclusive writer on a copy of the database; the copy replaces the original only on success.
     With `compact`, what replaces the original is a fresh file holding only the live data (no
     freed blocks with deleted rows in them); the replacement is still one os.replace."""
+    db_path, followup_days = settings.db_path, settings.followup_days
     db_path.parent.mkdir(parents=True, exist_ok=True)
     with open(db_path.with_suffix(".lock"), "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
@@ -137,7 +139,7 @@ def write_connection(db_path: Path, followup_days: int, timings: dict[str, float
             yield con
             clock = time.perf_counter()
             if rebuild:
-                build_marts(con, changed)
+                build_marts(con, settings.suppression_threshold, changed)
             timings["marts"] = round(time.perf_counter() - clock, 3)
             con.execute("CHECKPOINT")
             if compact:

@@ -23,13 +23,13 @@ def scanned(con, fact_name, by, filters):
         inds = [dataclasses.replace(i, numerator_sql="count(DISTINCT child_key)", fact=dataclasses.replace(
             i.fact, filters=("period",))) for i in inds]
     return {(c.indicator, c.group): (c.numerator, c.denominator)
-            for c in metrics.compute(con, by, filters, inds, threshold=0)}
+            for c in metrics.compute(con, by, filters, inds, protected=False)}
 
 
 def from_cube(con, fact_name, by, filters):
     inds = [i for i in catalogue() if i.fact.name == fact_name]
     return {(c.indicator, c.group): (c.numerator, c.denominator)
-            for c in metrics.compute(con, by, filters, inds, threshold=0)}
+            for c in metrics.compute(con, by, filters, inds, protected=False)}
 
 
 @pytest.mark.parametrize("fact_name", CUBED)

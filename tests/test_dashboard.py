@@ -103,10 +103,13 @@ def test_filters_persist_across_pages(app):
 def test_period_filter_changes_the_figures(app, sample_db):
     at = visit(app, "practice")
     before = list(at.dataframe[0].value["Denominator"])
-    years = at.select_slider(key="f_period").options
-    at.select_slider(key="f_period").set_value((years[-1], years[-1])).run()
+    years = at.selectbox(key="f_year").options
+    assert years[0] == "Whole period" and len(years) > 2  # published figures: the whole period or one year
+    at.selectbox(key="f_year").set_value(years[-1]).run()
     after = list(at.dataframe[0].value["Denominator"])
     assert before != after
+    at.toggle(key="f_show_small").set_value(True).run()  # internal use opens any range of years
+    assert at.select_slider(key="f_period").options == years[1:]
 
 
 def test_empty_database_explains_what_to_load(tmp_path, monkeypatch):

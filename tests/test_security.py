@@ -15,6 +15,7 @@ from pipelines import exports, metrics, quality, report
 from pipelines.config import settings
 from pipelines.loader import load_file
 from pipelines.metrics import Filters
+from pipelines.release import NotInRelease
 from pipelines.store import read_connection
 from tests.conftest import write_csv
 
@@ -81,8 +82,10 @@ def test_breakdowns_outside_the_whitelist_are_refused(loaded, by):
 def test_filter_values_are_parameters_not_sql(loaded):
     hostile = Filters(partnership="x' OR '1'='1", agencies=("social_care') OR ('1'='1",))
     with read_connection(loaded.db_path) as con:
-        cells = metrics.compute(con, (), hostile)
+        cells = metrics.compute(con, (), hostile, protected=False)
         assert all(c.denominator == 0 for c in cells if c.indicator == "practice.ethnicity_recorded")
+        with pytest.raises(NotInRelease, match="has no published figures"):  # default output: not a release filter
+            metrics.compute(con, (), Filters(agencies=hostile.agencies[:1]))
         assert con.execute("SELECT count(*) FROM loads").fetchall()[0][0] == 1
 
 

@@ -3,6 +3,7 @@ import streamlit as st
 
 from dashboard import components as ui
 from dashboard import data
+from pipelines import quality
 
 PLAIN = {"load_id": "Load", "file": "File", "kind": "Kind", "status": "Status", "rows_read": "Rows read",
          "rows_loaded": "Rows loaded", "rows_quarantined": "Rows quarantined", "message": "Message",
@@ -12,7 +13,7 @@ view = st.session_state["view"]
 ui.page_header("Data quality", "Every load with its row accounting (rows read = loaded + quarantined), "
                "the rows that broke the data contract and why, and how complete each column is.", view.show_small)
 ui.stop_unless(data.has_data(view.db))
-tables = data.quality_tables(view.db, data.stamp(view.settings.db_path), view.settings.suppression_threshold)
+tables = data.quality_tables(view.db, data.stamp(view.settings.db_path), view.show_small)
 
 st.subheader("Load history")
 ui.table_with_downloads(tables["loads"].rename(columns=PLAIN), "load_history", view.show_small, "dq_loads")
@@ -30,8 +31,9 @@ else:
     ui.table_with_downloads(rows.rename(columns=PLAIN), "quarantine", view.show_small, "dq_rows")
 
 st.subheader("Completeness by agency")
-st.caption("Share of records with each optional column filled in. Agencies with 5 or fewer records are hidden (c).")
-for kind in ("children", "episodes", "disclosures"):
+st.caption("Share of records with each optional column filled in. A share times its records is a count, so "
+           "shares are hidden (blank) where the published figures hide that count, and records (c) where every share is.")
+for kind in quality.COMPLETENESS_KINDS:
     frame = tables[f"complete_{kind}"]
     if frame.empty:
         continue
