@@ -46,6 +46,12 @@ class Model:
     def value(self, expr: Expr) -> int:
         return sum(c * self.values[v] for v, c in expr.items())
 
+    def broken(self) -> list:
+        """Constraints the truth does not satisfy: a model of what an attacker knows must have none."""
+        out = [(p, kids) for p, kids in self.equalities if self.values[p] != sum(self.values[k] for k in kids)]
+        out += [e for e in self.inequalities if self.value(e) < 0]
+        return out + [v for v in self.at_least_one if v in self.values and self.values[v] < 1]
+
 
 @dataclass(frozen=True)
 class Problem:

@@ -123,11 +123,12 @@ def compute(con: duckdb.DuckDBPyConnection, by: Table = (), filters: Filters = F
     chosen = [i for i in (indicators or catalogue()) if set(by) <= set(i.fact.dims)]
     stored = release.status(con)
     scope = release.scope_of(filters, stored, threshold) if protected else release.scope_or_none(filters, stored)
-    flags = release.flags(con, [i.id for i in chosen]) if scope is not None else {}
+    built = {f["fact"] for f in stored["facts"]} if protected else None
     result: list[Cell] = []
+    keyed: list[tuple[Cell, str]] = []
     for fact, group in itertools.groupby(sorted(chosen, key=lambda i: i.fact.name), key=lambda i: i.fact):
         group = list(group)
-        if not _has_rows(con, cube_name(fact) if fact.cube else fact.name):
+        if fact.name not in built if protected else not _has_rows(con, cube_name(fact) if fact.cube else fact.name):
             continue
         if protected:
             try:
@@ -140,15 +141,16 @@ def compute(con: duckdb.DuckDBPyConnection, by: Table = (), filters: Filters = F
         tables = [tuple(by), ()] if by else [()]
         sql, params = fact_sql(fact, group, tables, filters)
         cells = [c for c in _collect(con.execute(sql, params), group, tables, fact, sql) if c.by == tuple(by)]
-        for cell in cells:
-            if scope is None:
-                continue
-            hidden = flags.get((cell.indicator, release.cell_key(fact, scope, cell.parent_key)))
-            if hidden is None and protected and (cell.numerator or cell.denominator or cell.by):
-                raise release.NotInRelease(f"{cell.indicator} by {','.join(by) or 'nothing'}: the protected release "
-                                           "has no such cell; rebuild it with: python -m pipelines release")
-            cell.suppressed = bool(hidden)
+        if scope is not None:
+            keyed += [(c, release.cell_key(fact, scope, c.parent_key)) for c in cells]
         result += cells
+    flags = release.flags(con, sorted({c.indicator for c, _ in keyed}), sorted({k for _, k in keyed}))
+    for cell, key in keyed:
+        hidden = flags.get((cell.indicator, key))
+        if hidden is None and protected and (cell.numerator or cell.denominator or cell.by):
+            raise release.NotInRelease(f"{cell.indicator} by {','.join(by) or 'nothing'}: the protected release "
+                                       "has no such cell; rebuild it with: python -m pipelines release")
+        cell.suppressed = bool(hidden)
     order = {i.id: n for n, i in enumerate(catalogue())}
     return sorted(result, key=lambda c: (order[c.indicator], [_rank(d, g) for d, g in zip(c.by, c.group)]))
 

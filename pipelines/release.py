@@ -677,11 +677,13 @@ def cell_key(fact: Fact, scope: Scope, values: dict[str, str]) -> str:
     return key_text(make_key({**values, **scope_conditions(fact, scope)}))
 
 
-def flags(con: duckdb.DuckDBPyConnection, figure_ids: list[str]) -> dict[tuple[str, str], bool]:
-    """(figure, cell) -> hidden, for the figures asked for."""
+def flags(con: duckdb.DuckDBPyConnection, figure_ids: list[str], keys: list[str]) -> dict[tuple[str, str], bool]:
+    """(figure, cell) -> hidden, for the figures and cells asked for."""
+    if not figure_ids:
+        return {}
     try:
-        rows = con.execute("SELECT figure, key, hidden FROM release_cells WHERE list_contains(?, figure)",
-                           [figure_ids]).fetchall()
+        rows = con.execute("SELECT figure, key, hidden FROM release_cells WHERE list_contains(?, figure) "
+                           "AND list_contains(?, key)", [figure_ids, keys]).fetchall()
     except duckdb.CatalogException:
         return {}
     return {(f, k): h for f, k, h in rows}

@@ -15,6 +15,8 @@ import itertools
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+import pandas as pd
+
 from pipelines import audit as aud
 from pipelines import metrics, quality
 from pipelines.catalogue import DIMENSIONS, by_id
@@ -50,7 +52,8 @@ def collect(con, queries: list[Query], threshold: int) -> tuple[list, list]:
     for q in queries:
         cells = metrics.compute(con, q.by, q.filters(), threshold=threshold, withheld=[])
         shown += [(q, c.as_contract()) for c in cells]
-        exact = metrics.compute(con, q.by, q.filters(), [by_id(c.indicator) for c in cells], threshold, protected=False)
+        chosen = [by_id(i) for i in dict.fromkeys(c.indicator for c in cells)]
+        exact = metrics.compute(con, q.by, q.filters(), chosen, threshold, protected=False) if chosen else []
         truth += [(q, c.as_contract(show_small=True)) for c in exact]
     for kind in quality.COMPLETENESS_KINDS:  # the data quality page
         for published, exact in zip(quality.completeness(con, kind).to_dict("records"),
@@ -120,23 +123,21 @@ def attack(shown: list, truth: list, threshold: int) -> Findings:
         if not e["suppressed"]:
             published |= {n, d}
             assert (e["numerator"], e["denominator"]) == (t["numerator"], t["denominator"])
-        if "distinct_period" not in ind.fact.filters:
-            listed.add(((fact, UNITS), key))
-        pairs[(fact, key)].append((ind, n, d))
-    for var in listed:
-        values.setdefault(var, 1)  # never published: its value only matters as a bound
-    model = aud.Model(values, published, at_least_one=listed)
+        if "distinct_period" not in ind.fact.filters and (e["numerator"] or e["denominator"] or e["suppressed"]):
+            listed.add(((fact, UNITS), key))  # a group in the output has at least one row
+        if all(i.id != ind.id for i, _, _ in pairs[(fact, key)]):
+            pairs[(fact, key)].append((ind, n, d))
+    model = aud.Model(values, published, at_least_one=listed & set(values))
     _relations(model)
     quantities: dict[frozenset, tuple[str, aud.Expr]] = {}
     for (fact, key), members in pairs.items():
         for ind, n, d in members:
             quantities.setdefault(frozenset({(n, 1)}), (f"{ind.id} numerator @ {key}", {n: 1}))
             quantities.setdefault(frozenset({(d, 1)}), (f"{ind.id} denominator @ {key}", {d: 1}))
-            if ind.numerator_sql != ind.denominator_sql or ind.share:
-                if "population" not in ind.denominator_sql:
-                    expr = {d: 1, n: -1}
-                    model.inequalities.append(expr)
-                    quantities.setdefault(frozenset(expr.items()), (f"{ind.id} d - n @ {key}", expr))
+            if d != n and "population" not in ind.denominator_sql:
+                expr = {d: 1, n: -1}
+                model.inequalities.append(expr)
+                quantities.setdefault(frozenset(expr.items()), (f"{ind.id} d - n @ {key}", expr))
             if (unit := ((fact, UNITS), key)) in values and unit != n and "population" not in ind.numerator_sql:
                 model.inequalities.append({unit: 1, n: -1})
         _families(members, model, quantities)
@@ -159,11 +160,11 @@ def _quality(kind: str, e: dict, t: dict, values: dict, published: set) -> None:
     if e["records"] != "c":
         published.add(units)
     for col, share in t.items():
-        if col in ("agency", "records") or share is None:
+        if col in ("agency", "records") or pd.isna(share):
             continue
         var = ((fact, f"filled:{col}"), key)
         values[var] = round(share * t["records"])
-        if e[col] is not None:
+        if not pd.isna(e[col]):  # a hidden share is blank (NaN) on the page
             published |= {var, units}
 
 

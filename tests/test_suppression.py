@@ -1,19 +1,15 @@
-"""Small-number suppression: unit tests of the pure functions, and properties of the real output."""
+"""Disclosure control: the primary rule, the audit on hand-made tables, and the release's structure."""
 from __future__ import annotations
 
-import tempfile
-from collections import defaultdict
-from pathlib import Path
-
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
 
-from pipelines import metrics
-from pipelines.loader import load_file
+from pipelines import audit as aud
+from pipelines import metrics, release
+from pipelines.catalogue import by_id
 from pipelines.store import read_connection
-from pipelines.suppression import Line, is_small, primary, revealed_counts, secondary
+from pipelines.suppression import is_small, revealed_counts
 
-from conftest import cli_json, settings_in, write_csv
+from conftest import cli_json, run_cli
 
 
 @pytest.mark.parametrize("count,threshold,small", [(0, 5, False), (1, 5, True), (5, 5, True), (6, 5, False),
@@ -28,199 +24,130 @@ def test_revealed_counts():
     assert 5 in revealed_counts([(2, 10), (3, 10)], "partition")  # 10 - 2 - 3: what the partition leaves
 
 
-@pytest.mark.parametrize("cells,kind,hidden", [
-    ({"a": [(6, 12)], "b": [(3, 12)], "c": [(0, 0)], "d": [(6, 8)], "e": [(0, 6)], "f": [(6, 6)]}, "single", {"b", "d"}),
-    ({"a": [(1, 1)], "b": [(0, 40)], "c": [(40, 45)]}, "single", {"a", "c"}),
-    ({"g": [(10, 20), (8, 20)], "h": [(10, 20), (0, 20)]}, "nested", {"g"}),
-    ({"g": [(6, 20), (6, 20)], "h": [(6, 20), (9, 20)]}, "partition", {"h"}),  # 20 - 6 - 9 = 5 left over
-])
-def test_primary(cells, kind, hidden):
-    assert primary(cells, kind, 5) == hidden
+def line_model(total: int, cells: dict[str, int], hidden: set[str], listed: bool = True) -> aud.Model:
+    """One table: a total and its cells, some hidden; every cell protected."""
+    top = ("n", ())
+    var = {g: ("n", (("g", g),)) for g in cells}
+    values = {top: total, **{var[g]: v for g, v in cells.items()}}
+    published = {top} | {var[g] for g in cells if g not in hidden}
+    return aud.Model(values, published, at_least_one=set(var.values()) if listed else set(),
+                     equalities=[(top, list(var.values()))],
+                     quantities=[(g, {var[g]: 1}) for g in cells])
 
 
-def test_primary_threshold():
-    assert primary({"a": [(3, 10)]}, "single", 2) == set()
-    assert primary({"a": [(3, 10)]}, "single", 3) == {"a"}
+def kinds(model: aud.Model) -> dict[str, str]:
+    return {p.label: p.kind for p in aud.audit(model, 5).problems}
 
 
-CELLS = {"a": [(3, 10)], "b": [(0, 0)], "c": [(6, 20)], "d": [(7, 30)]}
+def test_audit_finds_a_cell_recovered_by_subtraction():
+    assert kinds(line_model(30, {"a": 3, "b": 12, "c": 15}, {"a"})) == {"a": "exact"}
 
 
-def test_secondary_hides_smallest_nonzero_partner():
-    assert secondary(CELLS, {"a"}, [Line(False, ("a", "b", "c", "d"))]) == {"a", "c"}
+def test_audit_finds_hidden_cells_that_add_to_little():
+    # 3 + 2 = 5 hidden, each at least 1 because it is listed: both are 1..4
+    assert kinds(line_model(30, {"a": 3, "b": 2, "c": 25}, {"a", "b"})) == {"a": "bounded", "b": "bounded"}
+    # not listed (a group could be empty): each could be 0
+    assert kinds(line_model(30, {"a": 3, "b": 2, "c": 25}, {"a", "b"}, listed=False)) == {}
 
 
-def test_secondary_leaves_two_hidden_alone():
-    assert secondary(CELLS, {"a", "d"}, [Line(False, ("a", "b", "c", "d"))]) == {"a", "d"}
+def test_audit_passes_hidden_cells_with_room():
+    assert kinds(line_model(40, {"a": 3, "b": 12, "c": 25}, {"a", "b"})) == {}
 
 
-def test_secondary_hidden_total_needs_a_hidden_cell():
-    assert secondary(CELLS, set(), [Line(True, ("c", "d"))]) == {"c"}
-    assert secondary(CELLS, set(), [Line(False, ("c", "d"))]) == set()
-    assert secondary({"x": [(0, 0)], "y": [(0, 0)]}, set(), [Line(True, ("x", "y"))]) == set()
+def test_audit_shown_small_and_bounds_through_inequalities():
+    assert kinds(line_model(30, {"a": 3, "b": 27}, set())) == {"a": "shown"}
+    # n hidden, d = 4 shown: n <= d pins n inside 1..4 only with a lower bound; a numerator can be 0
+    n, d = ("n", ()), ("d", ())
+    model = aud.Model({n: 2, d: 4}, {d}, inequalities=[{d: 1, n: -1}], quantities=[("n", {n: 1})])
+    assert kinds(model) == {}
+    model.at_least_one = {n}
+    assert kinds(model) == {"n": "bounded"}
 
 
-def test_secondary_ignores_keys_without_cells():
-    # 'zz' has no cell (no rows in that group) and 'b' is not on the line: nothing to add
-    assert secondary(CELLS, {"a"}, [Line(False, ("a", "zz"))]) == {"a"}
+def test_audit_two_way_table_needs_a_rectangle():
+    """Rows r1, r2 and columns c1, c2 with margins shown: hiding one cell per row is not enough."""
+    cells = {("r1", "c1"): 3, ("r1", "c2"): 20, ("r2", "c1"): 30, ("r2", "c2"): 40}
+    var = {k: ("n", (("col", k[1]), ("row", k[0]))) for k in cells}
+    values = {var[k]: v for k, v in cells.items()}
+    rows = {r: ("n", (("row", r),)) for r in ("r1", "r2")}
+    cols = {c: ("n", (("col", c),)) for c in ("c1", "c2")}
+    values |= {rows[r]: sum(v for k, v in cells.items() if k[0] == r) for r in rows}
+    values |= {cols[c]: sum(v for k, v in cells.items() if k[1] == c) for c in cols}
+    keys = [v[1] for v in values]
+    equalities = [((("n", p)), [("n", c) for c in kids]) for p, kids in aud.relations(keys, {"row", "col"})]
+    assert len(equalities) == 4
+    quantity = [("r1c1", {var[("r1", "c1")]: 1})]
+    one = aud.Model(values, set(values) - {var[("r1", "c1")], var[("r1", "c2")]}, set(), equalities, [], quantity)
+    assert kinds(one) == {"r1c1": "exact"}  # the column margin gives it back
+    square = aud.Model(values, set(values) - set(var.values()), set(), equalities, [], quantity)
+    assert kinds(square) == {}
 
 
-def test_secondary_two_way_table_settles():
-    # rows (a b) (c d), columns (a c) (b d): hiding a forces b (row) and c (column), then d (both)
-    cells = {k: [(6, n)] for k, n in zip("abcd", (10, 20, 30, 40))}
-    lines = [Line(False, ("a", "b")), Line(False, ("c", "d")), Line(False, ("a", "c")), Line(False, ("b", "d"))]
-    hidden = secondary(cells, {"a"}, lines)
-    assert hidden == {"a", "b", "c", "d"}
-    assert all(sum(k in hidden for k in line.keys) != 1 for line in lines)
+def test_relations_follow_the_hierarchy():
+    keys = [(), (("ethnic_group", "Asian"),), (("ethnic_group", "Asian"), ("ethnicity", "AIND")),
+            (("ethnic_group", "Asian"), ("ethnicity", "APKN"))]
+    lines = dict(aud.relations(keys, {"ethnic_group", "ethnicity"}))
+    assert lines[()] == [(("ethnic_group", "Asian"),)]  # the nearest finer table only
+    assert sorted(lines[(("ethnic_group", "Asian"),)]) == keys[2:]
 
 
-# Property: the real loader and CLI, on random small extracts.
-PARENT = {"WBRI": "White", "WIRI": "White", "MWBC": "Mixed", "AIND": "Asian", "APKN": "Asian", "BAFR": "Black",
-          "BCRB": "Black", "OOTH": "Other", "REFU": "Not known", "NOBT": "Not known"}
-SHARE = {"review.count"}  # denominator = the overall total in every group
-
-review_rows = st.lists(st.fixed_dictionaries({
-    "review_type": st.sampled_from(["RR", "LCSPR"]),
-    "notification_date": st.sampled_from(["2023-05-01", "2024-05-01"]),
-    "child_ethnicity": st.sampled_from(["WBRI", "WIRI", "MWBC", "AIND", "APKN", "BAFR", "BCRB", "OOTH", "REFU", ""]),
-    "child_sex": st.sampled_from(["M", "F", "U", ""]),
-    "child_age_years": st.sampled_from(["0", "3", "8", "14", "17", ""]),
-    "racism_named": st.sampled_from(["Y", "N", ""]),
-    "race_considered": st.sampled_from(["none", "partial", "consistent", ""]),
-    "tor_race_focus": st.sampled_from(["yes", "no", "unclear", ""]),
-    "interpreter_type": st.sampled_from(["not_needed", "professional", "family_member", "child", ""]),
-}), max_size=80)
-
-children = st.lists(st.fixed_dictionaries({
-    "ethnicity": st.sampled_from(["WBRI", "MWBC", "AIND", "BAFR", "BCRB", "OOTH", "REFU", ""]),
-    "sex": st.sampled_from(["M", "F"]),
-}), min_size=1, max_size=25)
-
-episode_rows = st.lists(st.fixed_dictionaries({
-    "child": st.integers(0, 24),
-    "agency": st.sampled_from(["social_care", "police", "health"]),
-    "child_seen": st.sampled_from(["Y", "N"]),
-    "seen_alone": st.sampled_from(["Y", "N", "not_applicable"]),
-    "interpreter_type": st.sampled_from(["not_needed", "professional", "family_member", "needed_not_provided", "child"]),
-}), max_size=80)
+def test_release_tables():
+    episode = by_id("practice.child_seen").fact
+    tables = release.release_tables(episode, partnerships=False)
+    assert frozenset({"ethnic_group", "sex"}) in tables  # a pair, whole period and all agencies
+    assert frozenset({"ethnic_group", "reporting_year", "agency"}) in tables  # one breakdown in any scope
+    assert frozenset({"ethnic_group", "sex", "agency"}) not in tables  # a pair is not filtered
+    assert frozenset({"ethnic_group", "month", "reporting_year"}) not in tables  # month only alone
+    assert release.closure({"ethnicity", "ethnic_group"}, episode) == release.closure({"ethnicity"}, episode)
 
 
-def coarser_lines(by: str):
-    """(coarser breakdown, function from a group to its total's group) for each line a reader can add up."""
-    dims = by.split(",") if by else []
-    if len(dims) == 1:
-        yield "", lambda g: None
-        if dims[0] == "ethnicity":
-            yield "ethnic_group", lambda g: PARENT[g]
-    elif len(dims) == 2:
-        yield dims[0], lambda g: g.split(",")[0]
-        yield dims[1], lambda g: g.split(",")[1]
-        for i, d in enumerate(dims):
-            if d == "ethnicity":
-                parent_by = ",".join("ethnic_group" if j == i else x for j, x in enumerate(dims))
-                yield parent_by, lambda g, i=i: ",".join(PARENT[v] if j == i else v for j, v in enumerate(g.split(",")))
+def test_any_order_and_parent_with_child_give_the_same_cells(sample_db):
+    def pattern(by):
+        cells = cli_json("indicators", "--db", sample_db.db_path, "--by", by)
+        return {(c["indicator"], frozenset(zip(by.split(","), c["group"].split(",")))): c["suppressed"] for c in cells}
+
+    assert pattern("sex,ethnic_group") == pattern("ethnic_group,sex")
+    child = {(i, frozenset((d, v) for d, v in g if d == "ethnicity")): s
+             for (i, g), s in pattern("ethnic_group,ethnicity").items()}
+    assert child == {(i, g): s for (i, g), s in pattern("ethnicity").items()}
 
 
-def check_default(outputs: dict[str, list[dict]], by: str) -> None:
-    cells = outputs[by]
-    for c in cells:
-        if c["suppressed"]:
-            assert (c["numerator"], c["denominator"], c["value"]) == (None, None, None), c
-        else:
-            n, d = c["numerator"], c["denominator"]
-            assert not any(1 <= x <= 5 for x in (n, d, d - n)), c
-    for coarse_by, total_of in coarser_lines(by):
-        totals = {(c["indicator"], c["group"]): c for c in outputs[coarse_by]}
-        lines = defaultdict(list)
-        for c in cells:
-            lines[(c["indicator"], total_of(c["group"]))].append(c)
-        for key, members in lines.items():
-            hidden = sum(m["suppressed"] for m in members)
-            if not totals[key]["suppressed"]:
-                assert hidden != 1, (by, coarse_by, key, members)
-            else:
-                assert hidden >= 1, (by, coarse_by, key, members)  # else the hidden total is their sum
+def test_shared_denominators_hide_the_same_cells(sample_db):
+    cells = cli_json("indicators", "--db", sample_db.db_path, "--by", "ethnicity")
+    shared = ("practice.child_seen", "practice.voice_captured", "practice.identity_explored")
+    patterns = [{c["group"]: c["suppressed"] for c in cells if c["indicator"] == i} for i in shared]
+    assert patterns[0] == patterns[1] == patterns[2]
+    assert any(patterns[0].values())
 
 
-def check_unsuppressed_sums(outputs: dict[str, list[dict]], by: str) -> None:
-    whole = {c["indicator"]: c for c in outputs[""]}
-    sums = defaultdict(lambda: [0, 0])
-    for c in outputs[by]:
-        assert not c["suppressed"]
-        sums[c["indicator"]][0] += c["numerator"]
-        sums[c["indicator"]][1] += c["denominator"]
-        if c["indicator"] in SHARE:
-            assert c["denominator"] == whole[c["indicator"]]["numerator"]
-    for ind, (n, d) in sums.items():
-        assert n == whole[ind]["numerator"], (by, ind)
-        if ind not in SHARE:
-            assert d == whole[ind]["denominator"], (by, ind)
+def test_filters_outside_the_release_are_internal_only(sample_db):
+    code, _, err = run_cli("indicators", "--json", "--db", sample_db.db_path, "--agency", "police,health")
+    assert code == 2 and "internal use only" in err
+    code, _, err = run_cli("indicators", "--json", "--db", sample_db.db_path, "--period", "2022-23:2023-24")
+    assert code == 2 and "internal use only" in err
+    code, out, err = run_cli("indicators", "--json", "--db", sample_db.db_path, "--by", "ethnic_group,month")
+    assert code == 0 and "not published" in err and "month" in err
+    code, _, _ = run_cli("indicators", "--json", "--db", sample_db.db_path, "--agency", "police,health",
+                         "--unsuppressed")
+    assert code == 0
 
 
-def check_all(db: Path, breakdowns: list[str]) -> None:
-    """The CLI's output (metrics.compute -> Cell.as_contract), default and unsuppressed, for each breakdown."""
-    needed = {""} | set(breakdowns) | {c for b in breakdowns for c, _ in coarser_lines(b)}
-    with read_connection(db) as con:
-        cells = {b: metrics.compute(con, tuple(b.split(",")) if b else ()) for b in needed}
-    default = {b: [c.as_contract() for c in cs] for b, cs in cells.items()}
-    internal = {b: [c.as_contract(show_small=True) for c in cs] for b, cs in cells.items()}
-    for b in breakdowns:
-        check_default(default, b)
-        if b:
-            check_unsuppressed_sums(internal, b)
+def test_a_release_that_fails_its_audit_is_not_served(tmp_path, monkeypatch):
+    from pipelines.generate import generate
+    from conftest import settings_in
+    from pipelines.loader import load_file
 
-
-def test_check_all_matches_the_cli(tmp_path):
-    """The property tests call the library the CLI calls; check once that the figures are the same."""
+    generate(tmp_path / "in", seed=3, scale=0.02)
     cfg = settings_in(tmp_path)
-    rows = [{"review_id": f"R{i}", "partnership": "P", "review_type": "RR" if i % 3 else "LCSPR",
-             "notification_date": "2024-01-05", "child_sex": "MF"[i % 2], "racism_named": "YN"[i % 4 == 0]}
-            for i in range(40)]
-    load_file(write_csv(tmp_path / "r.csv", rows), cfg)
+    monkeypatch.setattr(release, "_fix_some", lambda *a: False)  # no secondary suppression beyond the heuristics
+    monkeypatch.setattr(release, "_secondary", lambda *a: None)
+    for name in ("children", "episodes"):
+        assert load_file(tmp_path / "in" / f"{name}.csv", cfg).status == "loaded"
     with read_connection(cfg.db_path) as con:
-        direct = [c.as_contract() for c in metrics.compute(con, ("sex", "review_type"))]
-    assert direct == cli_json("indicators", "--db", cfg.db_path, "--by", "sex,review_type")
-    assert any(c["suppressed"] for c in direct) and not all(c["suppressed"] for c in direct)
-
-
-PROPERTY = settings(max_examples=15, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
-
-
-@PROPERTY
-@given(rows=review_rows)
-def test_review_output_never_reveals_small_counts(rows):
-    with tempfile.TemporaryDirectory() as folder:
-        cfg = settings_in(Path(folder))
-        data = [dict(r, review_id=f"R{i}", partnership="P") for i, r in enumerate(rows)]
-        if data:
-            assert load_file(write_csv(Path(folder) / "reviews.csv", data), cfg).rows_loaded == len(data)
-        else:  # an empty extract: the header only
-            write_csv(Path(folder) / "reviews.csv", [], header=["review_id", "partnership", "review_type",
-                                                                "notification_date"])
-            assert load_file(Path(folder) / "reviews.csv", cfg).rows_loaded == 0
-        check_all(cfg.db_path, ["", "ethnic_group", "sex", "ethnicity", "review_type", "age_band",
-                                "ethnic_group,sex", "ethnicity,sex", "review_type,ethnicity"])
-
-
-@PROPERTY
-@given(kids=children, rows=episode_rows)
-def test_practice_output_never_reveals_small_counts(kids, rows):
-    with tempfile.TemporaryDirectory() as folder:
-        cfg = settings_in(Path(folder))
-        records = [dict(k, child_id=f"C{i}", agency="social_care") for i, k in enumerate(kids)]
-        assert load_file(write_csv(Path(folder) / "children.csv", records), cfg).rows_loaded == len(records)
-        episodes = [{"episode_id": f"E{i}", "child_id": f"C{r['child'] % len(kids)}", "episode_type": "other",
-                     "episode_date": "2024-01-15", **{k: v for k, v in r.items() if k != "child"}}
-                    for i, r in enumerate(rows)]
-        if episodes:
-            assert load_file(write_csv(Path(folder) / "episodes.csv", episodes), cfg).rows_loaded == len(episodes)
-        check_all(cfg.db_path, ["", "agency", "ethnic_group", "ethnicity", "agency,ethnic_group", "ethnicity,sex"])
-
-
-def test_secondary_suppression_hides_the_smallest_other_share():
-    from pipelines.suppression import Line, primary, secondary
-
-    # review.count by group: every group's denominator is the total (60); only 'Other' is small.
-    cells = {"White": [(30, 60)], "Mixed": [(12, 60)], "Asian": [(8, 60)], "Black": [(7, 60)], "Other": [(3, 60)]}
-    hidden = secondary(cells, primary(cells, "single", 5), [Line(False, tuple(cells))])
-    assert hidden == {"Other", "Black"}
+        stored = release.status(con)
+        failed = [f["fact"] for f in stored["facts"] if not f["passed"]]
+        assert "fct_episode" in failed
+        with pytest.raises(release.NotInRelease, match="failed its disclosure audit"):
+            metrics.compute(con, ("ethnic_group",), indicators=[by_id("practice.child_seen")])
+    code, out, _ = run_cli("release", "--db", cfg.db_path)
+    assert code == 1 and "FAILED" in out
