@@ -287,7 +287,7 @@ def _value(fr: FactRelease, measure_name: str, key: aud.Key) -> int:
 def _primary(fr: FactRelease, threshold: int) -> None:
     """Hide a group's cell when any count its figures reveal there is small."""
     for group, figs in _groups(fr).items():
-        hidden = fr.hidden.setdefault(group, set())
+        hidden = fr.hidden[group]
         for key in fr.figure_keys(figs[0]):
             families: dict[str, list[Figure]] = defaultdict(list)
             for fig in figs:
@@ -508,7 +508,7 @@ class FactSummary:
 
 def protect(fr: FactRelease, threshold: int, max_rounds: int = 60) -> FactSummary:
     """Primary suppression, then secondary until the audit passes (or the fact is withheld)."""
-    fr.hidden = {}
+    fr.hidden = {f.group: set() for f in fr.figures}
     _primary(fr, threshold)
     primary = _figure_cells_hidden(fr)
     lines = _lines(fr)
