@@ -71,6 +71,20 @@ def load_all(folder: Path, db: Path) -> dict:
     return results
 
 
+def release_summary(db: Path) -> list[dict]:
+    """Each fact's protected release as last built by a load: cells, share hidden, seconds to build and audit."""
+    from pipelines.release import status
+    from pipelines.store import read_connection
+
+    with read_connection(db) as con:
+        facts = status(con)["facts"]
+    for f in facts:
+        print(f"  release {f['fact']}: {f['hidden']:,} of {f['cells']:,} cells hidden, built and audited in "
+              f"{f['seconds']} s", flush=True)
+    return [{k: f[k] for k in ("fact", "cells", "hidden_primary", "hidden", "rounds", "checked", "seconds",
+                               "audit_seconds", "passed")} for f in facts]
+
+
 def page_queries(db: Path, repeats: int) -> dict:
     """Every query each dashboard page runs, on fresh read-only connections as the app does."""
     from pipelines import quality, report
@@ -142,6 +156,12 @@ def markdown(r: dict) -> str:
         lines.append(f"| {row['measure']} | {row['value']} | {row['target']} | {'yes' if row['met'] else 'NO'} |")
     lines += ["", "## Episode load phases (seconds, national scale)", "", "| phase | seconds |", "|---|---|"]
     lines += [f"| {k} | {v} |" for k, v in big["loads"]["episodes"]["phases"].items()]
+    lines += ["", "## Protected release at national scale (built and audited inside each load)", "",
+              "| fact | cells | small | hidden | audit rounds | seconds (of which LP audit) | passed |",
+              "|---|---|---|---|---|---|---|"]
+    lines += [f"| {f['fact']} | {f['cells']:,} | {f['hidden_primary'] / max(f['cells'], 1):.1%} | "
+              f"{f['hidden'] / max(f['cells'], 1):.1%} | {f['rounds']} | {f['seconds']} ({f['audit_seconds']}) | "
+              f"{'yes' if f['passed'] else 'NO'} |" for f in big.get("release", [])]
     lines += ["", "## Page queries at national scale (ms)", "", "| page | median | max |", "|---|---|---|"]
     lines += [f"| {k} | {v['median_ms']} | {v['max_ms']} |" for k, v in big["queries"].items()]
     if r.get("render"):
@@ -167,7 +187,7 @@ def main() -> None:
         floor_s = floor(folder / "episodes.csv", DATA / f"{label}_floor.duckdb")
         print(f"  floor (DuckDB read_csv of episodes): {floor_s:.1f} s", flush=True)
         loads = load_all(folder, db)
-        result[label] = {"floor_seconds": round(floor_s, 2), "loads": loads,
+        result[label] = {"floor_seconds": round(floor_s, 2), "loads": loads, "release": release_summary(db),
                          "queries": page_queries(db, args.repeats) if label == "national" else {}}
     if not args.no_render:
         sample = DATA / "sample.duckdb"

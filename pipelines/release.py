@@ -504,6 +504,7 @@ class FactSummary:
     rounds: int
     audit: aud.AuditResult
     sparse: list[list[str]]
+    seconds: float = 0.0  # counting, protecting and auditing this fact
 
 
 def protect(fr: FactRelease, threshold: int, max_rounds: int = 60) -> FactSummary:
@@ -557,9 +558,11 @@ def build(con: duckdb.DuckDBPyConnection, threshold: int, only: set[str] | None 
         except duckdb.CatalogException:
             continue
         fr = FactRelease(fact, figs, release_tables(fact, bool(scopes["partnership"])))
+        clock = time.perf_counter()
         _count(con, fr, scopes["period"])
         _drop_sparse_tables(fr, threshold)
         summaries.append(protect(fr, threshold))
+        summaries[-1].seconds = round(time.perf_counter() - clock, 2)
         releases[name] = fr
     return releases, summaries, scopes
 
@@ -603,7 +606,7 @@ def _fact_summary(s: FactSummary) -> dict:
     return {"fact": s.fact, "passed": a is None or a.passed, "cells": s.cells, "hidden_primary": s.hidden_primary,
             "hidden": s.hidden, "rounds": s.rounds, "checked": a.checked if a else 0, "lps": a.lps if a else 0,
             "problems": len(a.problems) if a else 0, "audit_seconds": round(a.seconds, 2) if a else 0,
-            "sparse": s.sparse}
+            "sparse": s.sparse, "seconds": s.seconds}
 
 
 def status(con: duckdb.DuckDBPyConnection) -> dict | None:
