@@ -253,18 +253,20 @@ def _count_quality(con: duckdb.DuckDBPyConnection, fr: FactRelease) -> None:
 
 
 SPARSE = 0.25  # a breakdown with more than this share of small cells is not published by default
+ALWAYS = {"ethnic_group"}  # what the product exists for: published whatever its small cells, which are hidden
 
 
 def _drop_sparse_tables(fr: FactRelease, threshold: int) -> None:
-    """A breakdown most of whose cells are small says little but 'c', and its listing alone narrows
-    what the hidden cells can be: leave it out of the release (internal use still has it)."""
+    """A breakdown many of whose cells are small says little but 'c', and its listing alone narrows
+    what the hidden cells can be: leave it out of the release (internal use still has it). The
+    ethnic group breakdown, in every scope, always stays."""
     if not _has_units(fr.fact):
         return
     by_table: dict[frozenset, list[aud.Key]] = defaultdict(list)
     for key in fr.cells:
         by_table[frozenset(d for d, _ in key)].append(key)
     for table, keys in by_table.items():
-        if table <= set(SCOPE_KEYS):
+        if table <= set(SCOPE_KEYS) | ALWAYS:
             continue
         if sum(is_small(fr.cells[k][UNITS], threshold) for k in keys) > SPARSE * len(keys):
             fr.tables.discard(table)
