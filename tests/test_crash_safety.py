@@ -56,6 +56,8 @@ def fingerprint(db: Path) -> dict:
     try:
         tables = [r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() ORDER BY 1").fetchall()]
         fp = {t: con.execute(f'SELECT count(*), sum(hash(t)) FROM "{t}" t').fetchone() for t in tables if t != "loads"}
+        # like a load's start time, how long the release took to build is not data
+        fp["meta"] = con.execute("SELECT count(*), sum(hash(t)) FROM meta t WHERE name <> 'release_seconds'").fetchone()
         fp["loads"] = con.execute("SELECT * FROM loads ORDER BY load_id").fetchall()
         bad = con.execute("SELECT count(*) FROM loads "
                           "WHERE rows_read IS DISTINCT FROM rows_loaded + rows_quarantined").fetchone()[0]
