@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from pipelines import release
+from pipelines import protect, release
 from pipelines.generate import generate
 from pipelines.loader import load_file
 from pipelines.store import read_connection
@@ -87,11 +87,11 @@ def test_cli_prints_what_the_attack_collected(small):
 def without(monkeypatch, protections: set[str]) -> None:
     """Switch protections off for the next load; the release then claims to pass whatever its audit says."""
     if "primary" in protections:
-        monkeypatch.setattr(release, "_primary", lambda fr, threshold: None)
+        monkeypatch.setattr(protect, "_primary", lambda fr, threshold: None)
     if "secondary" in protections:
-        monkeypatch.setattr(release, "_secondary", lambda *a: None)
+        monkeypatch.setattr(protect, "_secondary", lambda *a: None)
     if "audit" in protections:  # the audit still runs, but nothing it finds is fixed
-        monkeypatch.setattr(release, "_fix_some", lambda *a: False)
+        monkeypatch.setattr(protect, "_fix_some", lambda *a: False)
         real = release._fact_summary
         monkeypatch.setattr(release, "_fact_summary", lambda s: {**real(s), "passed": True})
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from pipelines import audit as aud
-from pipelines import metrics, release
+from pipelines import metrics, protect, release
 from pipelines.catalogue import by_id
 from pipelines.store import read_connection
 from pipelines.suppression import is_small, revealed_counts
@@ -139,8 +139,8 @@ def test_a_release_that_fails_its_audit_is_not_served(tmp_path, monkeypatch):
 
     generate(tmp_path / "in", seed=3, scale=0.02)
     cfg = settings_in(tmp_path)
-    monkeypatch.setattr(release, "_fix_some", lambda *a: False)  # no secondary suppression beyond the heuristics
-    monkeypatch.setattr(release, "_secondary", lambda *a: None)
+    monkeypatch.setattr(protect, "_fix_some", lambda *a: False)  # no secondary suppression beyond the heuristics
+    monkeypatch.setattr(protect, "_secondary", lambda *a: None)
     for name in ("children", "episodes"):
         assert load_file(tmp_path / "in" / f"{name}.csv", cfg).status == "loaded"
     with read_connection(cfg.db_path) as con:

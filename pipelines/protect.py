@@ -1,0 +1,274 @@
+"""Protecting one fact's release: which cells to hide so that nothing small can be worked out.
+
+1. Primary: a group of figures sharing a denominator hides a cell where any count its figures
+   reveal is small.
+2. Secondary, along every additivity line: no single hidden cell under a shown total, hidden
+   cells adding to at least threshold + their number (each listed group has a row), and no
+   hidden total left as the sum of shown cells.
+3. The audit (audit.py) over everything the fact publishes, and fixes guided by the LP's binding
+   constraints, until it passes. See docs/disclosure-control.md.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from . import audit as aud
+from .release import (PUBLIC_MEASURES, SCOPE_KEYS, UNITS, FactRelease, Figure, _has_units, _value, key_text)
+from .suppression import is_small, revealed_counts
+
+
+def _groups(fr: FactRelease) -> dict[str, list[Figure]]:
+    out: dict[str, list[Figure]] = defaultdict(list)
+    for fig in fr.figures:
+        out[fig.group].append(fig)
+    return out
+
+
+def _primary(fr: FactRelease, threshold: int) -> None:
+    """Hide a group's cell when any count its figures reveal there is small."""
+    for group, figs in _groups(fr).items():
+        hidden = fr.hidden[group]
+        for key in fr.figure_keys(figs[0]):
+            families: dict[str, list[Figure]] = defaultdict(list)
+            for fig in figs:
+                families[fig.family or fig.id].append(fig)
+            for members in families.values():
+                for den_key in fr.denominator_keys(members[0], key):
+                    counts = [(_value(fr, f.numerator, key), _value(fr, f.denominator, den_key)) for f in members]
+                    if any(is_small(c, threshold) for c in revealed_counts(counts, members[0].family_kind)):
+                        hidden.add(key)
+
+
+def _lines(fr: FactRelease) -> dict[str, list[tuple[aud.Key, list[aud.Key]]]]:
+    """Additivity lines for the main tables and for the data-quality tables."""
+    additive = set(fr.fact.dims) | {"reporting_year", "agency", "partnership"}
+    main = aud.relations(fr.cells, additive)
+    quality = aud.relations([k for k in fr.cells if {d for d, _ in k} <= {"agency"}], additive)
+    return {"main": main, "quality": quality}
+
+
+def _secondary(fr: FactRelease, lines: dict, threshold: int) -> None:
+    """Along every line: never one hidden cell under a shown total, hidden cells adding to more than
+    the threshold, and a hidden total never left as the sum of shown cells."""
+    for group, figs in _groups(fr).items():
+        hidden, den, num = fr.hidden[group], figs[0].denominator, figs[0].numerator
+        keys = set(fr.figure_keys(figs[0]))
+        line_set = lines["quality" if figs[0].quality else "main"]
+
+        def size(k: aud.Key) -> tuple:
+            return (_value(fr, den, k), _value(fr, num, k), k)
+
+        changed = True
+        while changed:
+            changed = False
+            for parent, children in line_set:
+                if parent not in keys:
+                    continue
+                kids = [c for c in children if c in keys]
+                gone = [c for c in kids if c in hidden]
+                if parent in hidden:
+                    need = not gone and _value(fr, den, parent) > 0
+                else:  # each hidden cell has at least one row, so hidden cells adding to under
+                    # threshold + their number would pin each one inside 1..threshold
+                    need = len(gone) == 1 or (gone and sum(_value(fr, den, c) for c in gone) < threshold + len(gone))
+                if need:
+                    before = len(hidden)
+                    candidates = sorted((c for c in kids if c not in hidden and _value(fr, den, c) > 0), key=size)
+                    helpful = [c for c in candidates if _value(fr, den, c) > 1 or parent in hidden or len(gone) == 1]
+                    if helpful:
+                        hidden.add(helpful[0])
+                    elif not _is_scope(parent):
+                        hidden.add(parent)  # nothing beside them would help: hide the total
+                    changed = changed or len(hidden) > before
+
+
+def _is_scope(key: aud.Key) -> bool:
+    """The overall figure of a scope (a year, an agency): hidden only when itself small."""
+    return all(d in SCOPE_KEYS for d, _ in key)
+
+
+def model(fr: FactRelease, lines: dict, published: set[aud.Var] | None = None) -> aud.Model:
+    """What the release tells an attacker about one fact, and the truth to judge it by."""
+    published = fr.published() if published is None else published
+    public = {m for m in PUBLIC_MEASURES if any(m in c for c in fr.cells.values())}
+    known = {m for m, _ in published} | public
+    values = {(m, k): v for k, ms in fr.cells.items() for m, v in ms.items() if m in known}
+    published = published | {v for v in values if v[0] in public}
+    units = _has_units(fr.fact) and UNITS in known
+    m = aud.Model(values, published, at_least_one={(UNITS, k) for k in fr.cells} if units else set())
+    for name in sorted(known):
+        for parent, children in lines["quality" if name.startswith("filled:") else "main"]:
+            if (name, parent) in values:
+                m.equalities.append(((name, parent), [(name, c) for c in children if (name, c) in values]))
+    quantities: dict[frozenset, tuple[str, aud.Expr]] = {}
+
+    def protect(label: str, expr: aud.Expr) -> None:
+        if all(v in values for v in expr):
+            quantities.setdefault(frozenset(expr.items()), (label, expr))
+
+    for key, ms in fr.cells.items():
+        where = key_text(key) or "overall"
+        for name in ms:
+            if name in known and name not in public:
+                protect(f"{name} @ {where}", {(name, key): 1})
+            if units and name != UNITS and name in known and name not in public:
+                m.inequalities.append({(UNITS, key): 1, (name, key): -1})
+        for fig in fr.figures:
+            if fig.denominator in public:
+                continue  # a census count is not a count of these children
+            for den_key in fr.denominator_keys(fig, key):
+                expr = _expr(((fig.denominator, den_key), 1), ((fig.numerator, key), -1))
+                if expr and all(v in values for v in expr):
+                    m.inequalities.append(expr)
+                    protect(f"{fig.id} denominator - numerator @ {where}", expr)
+        _family_relations(fr, key, values, m, protect)
+    if "distinct_period" in fr.fact.filters:
+        _period_relations(fr, values, m)
+    m.quantities = list(quantities.values())
+    return m
+
+
+def _expr(*terms: tuple[aud.Var, int]) -> aud.Expr:
+    """A linear expression with like terms combined and zeros dropped."""
+    out: dict[aud.Var, int] = defaultdict(int)
+    for var, coef in terms:
+        out[var] += coef
+    return {v: c for v, c in out.items() if c}
+
+
+def _family_relations(fr: FactRelease, key: aud.Key, values: dict, m: aud.Model, protect) -> None:
+    """Nested numerators are ordered; a partition's members add to at most their denominator."""
+    families: dict[str, list[Figure]] = defaultdict(list)
+    for fig in fr.figures:
+        if fig.family_kind != "single":
+            families[fig.family].append(fig)
+    where = key_text(key) or "overall"
+    for name, members in families.items():
+        if members[0].family_kind == "nested":
+            order = sorted(members, key=lambda f: -_value(fr, f.numerator, ()))
+            for big, small in zip(order, order[1:]):
+                expr = {(big.numerator, key): 1, (small.numerator, key): -1}
+                if all(v in values for v in expr):
+                    m.inequalities.append(expr)
+                    protect(f"{big.id} - {small.id} @ {where}", expr)
+        else:
+            expr = defaultdict(int, {(members[0].denominator, key): 1})
+            for f in members:
+                expr[(f.numerator, key)] -= 1
+            if all(v in values for v in expr):
+                m.inequalities.append(dict(expr))
+                protect(f"{name} remainder @ {where}", dict(expr))
+
+
+def _period_relations(fr: FactRelease, values: dict, m: aud.Model) -> None:
+    """Children counted once per period: the whole period has at least each year's, at most their sum."""
+    years: dict[aud.Key, list[aud.Key]] = defaultdict(list)
+    for key in fr.cells:
+        if "period" in dict(key):
+            years[tuple(p for p in key if p[0] != "period")].append(key)
+    for whole, parts in years.items():
+        for name in sorted({n for n, _ in values}):
+            if (name, whole) not in values or name in PUBLIC_MEASURES:
+                continue
+            for part in parts:
+                m.inequalities.append({(name, whole): 1, (name, part): -1})
+            m.inequalities.append({**{(name, p): 1 for p in parts}, (name, whole): -1})
+
+
+def _fix(fr: FactRelease, problem: aud.Problem, lines: dict, published: set[aud.Var], times: int) -> bool:
+    """Hide more so that a count the audit could bound gains an unknown. Fixes hide a cell for
+    every figure of the fact: its other figures' counts bound it too (a review's coded answers
+    are almost all its reviews). First the cell itself, then the smallest shown cell on a line
+    through it; a count bounded again also loses the totals of its lines. Where the LP says which
+    published cells hold the count's range, those are hidden instead: one at first, more each time
+    the same count comes back (1, 4, then all), so a stubborn count costs few rounds."""
+    again = times > 1
+    groups = list(fr.hidden)
+
+    def shown_anywhere(key: aud.Key) -> bool:
+        return any(key not in fr.hidden[g] for g in groups)
+
+    def hide(key: aud.Key) -> None:
+        for g in groups:
+            fr.hidden[g].add(key)
+
+    before = sum(len(h) for h in fr.hidden.values())
+    binding = [k for _, k in problem.binding if shown_anywhere(k) and k in fr.cells]
+    if binding and problem.kind != "shown":  # relax what holds the count: a fine cell before a total
+        ranked = sorted(binding, key=lambda k: (_is_scope(k), -len(k), _value(fr, UNITS, k), k))
+        for key in ranked[:{1: 1, 2: 4}.get(times, len(ranked))]:
+            hide(key)
+        return True
+    for (name, key), _ in problem.expr:
+        if problem.kind == "shown" or shown_anywhere(key):
+            hide(key)
+            continue
+        line_set = lines["quality" if name.startswith("filled:") else "main"]
+        if again:
+            for parent in [p for p, kids in line_set if key in kids and shown_anywhere(p) and not _is_scope(p)]:
+                hide(parent)
+            continue
+        candidates = [c for parent, kids in line_set if key in kids and shown_anywhere(parent)
+                      for c in kids if c != key and shown_anywhere(c) and _value(fr, name, c) > 0]
+        candidates = candidates or [c for parent, kids in line_set if parent == key
+                                    for c in kids if shown_anywhere(c) and _value(fr, name, c) > 0]
+        candidates = candidates or [p for p, kids in line_set if key in kids and shown_anywhere(p)]
+        if candidates:
+            hide(min(candidates, key=lambda c: (_value(fr, name, c), c)))
+    return sum(len(h) for h in fr.hidden.values()) > before
+
+
+def _fix_some(fr: FactRelease, problems: list[aud.Problem], lines: dict, published: set[aud.Var],
+              seen: dict[str, int]) -> bool:
+    """Fix problems one at a time, skipping any whose binding constraints a fix this round has
+    already relaxed: one hidden cell often frees many counts, and hiding more costs the board."""
+    touched: set[aud.Key] = set()
+    progress = False
+    for p in problems:
+        keys = {k for _, k in p.binding} | {k for (_, k), _ in p.expr}
+        if keys & touched:
+            continue
+        before = {g: set(h) for g, h in fr.hidden.items()}
+        if _fix(fr, p, lines, published, seen[p.label]):
+            progress = True
+            touched |= {k for g, h in fr.hidden.items() for k in h - before[g]}
+    return progress
+
+
+@dataclass
+class FactSummary:
+    fact: str
+    cells: int  # figure cells in the release
+    hidden_primary: int
+    hidden: int
+    rounds: int
+    audit: aud.AuditResult
+    sparse: list[list[str]]
+    seconds: float = 0.0  # counting, protecting and auditing this fact
+
+
+def protect(fr: FactRelease, threshold: int, max_rounds: int = 60) -> FactSummary:
+    """Primary suppression, then secondary until the audit passes (or the fact is withheld)."""
+    fr.hidden = {f.group: set() for f in fr.figures}
+    _primary(fr, threshold)
+    primary = _figure_cells_hidden(fr)
+    lines = _lines(fr)
+    result, rounds, seen, safe, checked, lps, seconds = None, 0, defaultdict(int), set(), 0, 0, 0.0
+    for rounds in range(1, max_rounds + 1):
+        _secondary(fr, lines, threshold)
+        published = fr.published()
+        result = aud.audit(model(fr, lines, published), threshold, known_safe=safe)
+        safe.update(result.proved_safe)
+        checked, lps, seconds = checked + result.checked, lps + result.lps, seconds + result.seconds
+        for p in result.problems:
+            seen[p.label] += 1
+        if result.passed or not _fix_some(fr, result.problems, lines, published, seen):
+            break
+    result = aud.AuditResult(result.problems, checked, lps, seconds, sorted(safe))  # totals over the rounds
+    total = sum(len(fr.figure_keys(f)) for f in fr.figures)
+    return FactSummary(fr.fact.name, total, primary, _figure_cells_hidden(fr), rounds, result, fr.sparse)
+
+
+def _figure_cells_hidden(fr: FactRelease) -> int:
+    return sum(sum(not fr.shown(f, k) for k in fr.figure_keys(f)) for f in fr.figures)
