@@ -177,12 +177,12 @@ def _period_relations(fr: FactRelease, values: dict, m: aud.Model) -> None:
 
 
 def _fix(fr: FactRelease, problem: aud.Problem, lines: dict, published: set[aud.Var], times: int) -> bool:
-    """Hide more so that a count the audit could bound gains an unknown. Fixes hide a cell for
-    every figure of the fact: its other figures' counts bound it too (a review's coded answers
-    are almost all its reviews). First the cell itself, then the smallest shown cell on a line
-    through it; a count bounded again also loses the totals of its lines. Where the LP says which
-    published cells hold the count's range, those are hidden instead: one at first, more each time
-    the same count comes back (1, 4, then all), so a stubborn count costs few rounds."""
+    """Hide more so that a count the audit could bound gains an unknown. Where the LP says which
+    published counts hold its range, those are hidden: one at first, more each time the same count
+    comes back (1, 4, then all), first for the figures publishing them, then for the whole cell
+    (a review's coded answers are almost all its reviews, so they bound each other). Otherwise
+    the cell itself, then the smallest shown cell on a line through it; a count bounded again
+    also loses the totals of its lines."""
     again = times > 1
     groups = list(fr.hidden)
 
@@ -194,12 +194,17 @@ def _fix(fr: FactRelease, problem: aud.Problem, lines: dict, published: set[aud.
             fr.hidden[g].add(key)
 
     before = sum(len(h) for h in fr.hidden.values())
-    binding = [k for _, k in problem.binding if shown_anywhere(k) and k in fr.cells]
+    binding = [(m, k) for m, k in problem.binding if shown_anywhere(k) and k in fr.cells]
     if binding and problem.kind != "shown":  # relax what holds the count: a fine cell before a total
-        ranked = sorted(binding, key=lambda k: (_is_scope(k), -len(k), _value(fr, UNITS, k), k))
-        for key in ranked[:{1: 1, 2: 4}.get(times, len(ranked))]:
-            hide(key)
-        return True
+        ranked = sorted(binding, key=lambda v: (_is_scope(v[1]), -len(v[1]), _value(fr, UNITS, v[1]), v))
+        for name, key in ranked[:{1: 1, 2: 4}.get(times, len(ranked))]:
+            if times < 3:  # first only the figures publishing that count; then the whole cell
+                for g in {f.group for f in fr.figures if name in (f.numerator, f.denominator)}:
+                    fr.hidden[g].add(key)
+            else:
+                hide(key)
+        if sum(len(h) for h in fr.hidden.values()) > before:
+            return True
     for (name, key), _ in problem.expr:
         if problem.kind == "shown" or shown_anywhere(key):
             hide(key)

@@ -118,10 +118,10 @@ def figures() -> dict[str, list[Figure]]:
     for fact_name, inds in itertools.groupby(sorted(catalogue(), key=lambda i: i.fact.name), key=lambda i: i.fact.name):
         inds = list(inds)
         group_of = {}  # union of indicators sharing a denominator or a family
-        for ind in inds:
-            den = UNITS if ind.share else ind.denominator_sql
-            group_of[ind.id] = next((group_of[o.id] for o in inds if o.id in group_of and (
-                (UNITS if o.share else o.denominator_sql) == den or (ind.family and o.family == ind.family))), ind.id)
+        for ind in inds:  # a share's denominator is its scope's total, not the cell's: a group of its own
+            group_of[ind.id] = ind.id if ind.share else next((group_of[o.id] for o in inds if o.id in group_of and (
+                (not o.share and o.denominator_sql == ind.denominator_sql) or (ind.family and o.family == ind.family))),
+                ind.id)
         for ind in inds:
             kind = ind.family_kind if ind.family and sum(o.family == ind.family for o in inds) > 1 else "single"
             out[fact_name].append(Figure(ind.id, ind.numerator_sql, UNITS if ind.share else ind.denominator_sql,
@@ -254,20 +254,20 @@ def _count_quality(con: duckdb.DuckDBPyConnection, fr: FactRelease) -> None:
 
 
 SPARSE = 0.25  # a breakdown with more than this share of small cells is not published by default
-ALWAYS = {"ethnic_group"}  # what the product exists for: published whatever its small cells, which are hidden
+ALWAYS = frozenset({"ethnic_group"})  # what the product is for: for the whole period, whatever its small cells
 
 
 def _drop_sparse_tables(fr: FactRelease, threshold: int) -> None:
     """A breakdown many of whose cells are small says little but 'c', and its listing alone narrows
     what the hidden cells can be: leave it out of the release (internal use still has it). The
-    ethnic group breakdown, in every scope, always stays."""
+    ethnic group breakdown for the whole period always stays."""
     if not _has_units(fr.fact):
         return
     by_table: dict[frozenset, list[aud.Key]] = defaultdict(list)
     for key in fr.cells:
         by_table[frozenset(d for d, _ in key)].append(key)
     for table, keys in by_table.items():
-        if table <= set(SCOPE_KEYS) | ALWAYS:
+        if table <= set(SCOPE_KEYS) or table == ALWAYS:
             continue
         if sum(is_small(fr.cells[k][UNITS], threshold) for k in keys) > SPARSE * len(keys):
             fr.tables.discard(table)
