@@ -78,14 +78,15 @@ def _secondary(fr: FactRelease, lines: dict, threshold: int) -> None:
                     helpful = [c for c in candidates if _value(fr, den, c) > 1 or parent in hidden or len(gone) == 1]
                     if helpful:
                         hidden.add(helpful[0])
-                    elif not _is_scope(parent):
+                    elif not _is_headline(parent):
                         hidden.add(parent)  # nothing beside them would help: hide the total
                     changed = changed or len(hidden) > before
 
 
-def _is_scope(key: aud.Key) -> bool:
-    """The overall figure of a scope (a year, an agency): hidden only when itself small."""
-    return all(d in SCOPE_KEYS for d, _ in key)
+def _is_headline(key: aud.Key) -> bool:
+    """The overall figure, a year's or an agency's (the board's tiles and trends): hidden only when
+    itself small, never to protect another cell."""
+    return len(key) <= 1 and all(d in SCOPE_KEYS for d, _ in key)
 
 
 def model(fr: FactRelease, lines: dict, published: set[aud.Var] | None = None) -> aud.Model:
@@ -194,9 +195,10 @@ def _fix(fr: FactRelease, problem: aud.Problem, lines: dict, published: set[aud.
             fr.hidden[g].add(key)
 
     before = sum(len(h) for h in fr.hidden.values())
-    binding = [(m, k) for m, k in problem.binding if shown_anywhere(k) and k in fr.cells]
+    # never a scope's overall figure (the board's tiles, a year's, an agency's): hide beside it instead
+    binding = [(m, k) for m, k in problem.binding if shown_anywhere(k) and k in fr.cells and not _is_headline(k)]
     if binding and problem.kind != "shown":  # relax what holds the count: a fine cell before a total
-        ranked = sorted(binding, key=lambda v: (_is_scope(v[1]), -len(v[1]), _value(fr, UNITS, v[1]), v))
+        ranked = sorted(binding, key=lambda v: (-len(v[1]), _value(fr, UNITS, v[1]), v))
         for name, key in ranked[:{1: 1, 2: 4}.get(times, len(ranked))]:
             if times < 3:  # first only the figures publishing that count; then the whole cell
                 for g in {f.group for f in fr.figures if name in (f.numerator, f.denominator)}:
@@ -211,14 +213,14 @@ def _fix(fr: FactRelease, problem: aud.Problem, lines: dict, published: set[aud.
             continue
         line_set = lines["quality" if name.startswith("filled:") else "main"]
         if again:
-            for parent in [p for p, kids in line_set if key in kids and shown_anywhere(p) and not _is_scope(p)]:
+            for parent in [p for p, kids in line_set if key in kids and shown_anywhere(p) and not _is_headline(p)]:
                 hide(parent)
             continue
         candidates = [c for parent, kids in line_set if key in kids and shown_anywhere(parent)
                       for c in kids if c != key and shown_anywhere(c) and _value(fr, name, c) > 0]
         candidates = candidates or [c for parent, kids in line_set if parent == key
                                     for c in kids if shown_anywhere(c) and _value(fr, name, c) > 0]
-        candidates = candidates or [p for p, kids in line_set if key in kids and shown_anywhere(p)]
+        candidates = candidates or [p for p, kids in line_set if key in kids and shown_anywhere(p) and not _is_headline(p)]
         if candidates:
             hide(min(candidates, key=lambda c: (_value(fr, name, c), c)))
     return sum(len(h) for h in fr.hidden.values()) > before

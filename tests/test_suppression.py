@@ -151,3 +151,17 @@ def test_a_release_that_fails_its_audit_is_not_served(tmp_path, monkeypatch):
             metrics.compute(con, ("ethnic_group",), indicators=[by_id("practice.child_seen")])
     code, out, _ = run_cli("release", "--db", cfg.db_path)
     assert code == 1 and "FAILED" in out
+
+
+def test_headline_figures_are_hidden_only_when_themselves_small(sample_db):
+    """The board's tiles are never hidden to protect another cell; a year or an agency only along its line."""
+    shown = cli_json("indicators", "--db", sample_db.db_path)
+    exact = {c["indicator"]: c for c in cli_json("indicators", "--db", sample_db.db_path, "--unsuppressed")}
+    family = {i: by_id(i).family or i for i in exact}
+    small = {family[i] for i, c in exact.items()
+             if any(1 <= x <= 5 for x in (c["numerator"], c["denominator"], c["denominator"] - c["numerator"]))}
+    assert all(family[c["indicator"]] in small for c in shown if c["suppressed"])
+    for by in ("reporting_year", "agency"):
+        practice = [c for c in cli_json("indicators", "--db", sample_db.db_path, "--by", by)
+                    if c["indicator"].startswith("practice.")]
+        assert sum(c["suppressed"] for c in practice) < len(practice) / 4, by
