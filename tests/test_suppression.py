@@ -154,7 +154,7 @@ def test_a_release_that_fails_its_audit_is_not_served(tmp_path, monkeypatch):
 
 
 def test_headline_figures_are_hidden_only_when_themselves_small(sample_db):
-    """The board's tiles are never hidden to protect another cell; a year or an agency only along its line."""
+    """On a partnership-sized extract the board's tiles are hidden only when themselves small."""
     shown = cli_json("indicators", "--db", sample_db.db_path)
     exact = {c["indicator"]: c for c in cli_json("indicators", "--db", sample_db.db_path, "--unsuppressed")}
     family = {i: by_id(i).family or i for i in exact}
