@@ -128,7 +128,8 @@ def compute(con: duckdb.DuckDBPyConnection, by: Table = (), filters: Filters = F
     keyed: list[tuple[Cell, str]] = []
     for fact, group in itertools.groupby(sorted(chosen, key=lambda i: i.fact.name), key=lambda i: i.fact):
         group = list(group)
-        if fact.name not in built if protected else not _has_rows(con, cube_name(fact) if fact.cube else fact.name):
+        present = fact.name in built if protected else _has_rows(con, cube_name(fact) if fact.cube else fact.name)
+        if not present:
             continue
         if protected:
             try:

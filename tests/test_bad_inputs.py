@@ -8,7 +8,6 @@ the files come from tests/bad_inputs/make_corpus.py.
 from __future__ import annotations
 
 import importlib.util
-import shutil
 import tomllib
 from pathlib import Path
 
