@@ -1,13 +1,13 @@
 """Sidebar filters, shared by every page and kept in session state so they persist across pages."""
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 
 import streamlit as st
 
 from pipelines.config import Settings, settings
 from pipelines.metrics import Filters
+from pipelines.release import year_bounds
 
 from . import data
 
@@ -26,11 +26,6 @@ class View:
     @property
     def db(self) -> str:
         return str(self.settings.db_path)
-
-
-def year_bounds(year: str) -> tuple[dt.date, dt.date]:
-    start = int(year[:4])
-    return dt.date(start, 4, 1), dt.date(start + 1, 3, 31)
 
 
 def sidebar() -> View:

@@ -5,7 +5,6 @@ A thin layer: each command parses its options and calls the library.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
 import re
 import sys
@@ -38,7 +37,7 @@ def filters_from(args: argparse.Namespace) -> metrics.Filters:
         for year in (first, last or first):
             if not re.fullmatch(r"\d{4}-\d{2}", year) or (int(year[:4]) + 1) % 100 != int(year[5:]):
                 raise ValueError(f"--period {args.period!r}: give a financial year such as 2023-24")
-        start, end = dt.date(int(first[:4]), 4, 1), dt.date(int((last or first)[:4]) + 1, 3, 31)
+        start, end = release.year_bounds(first)[0], release.year_bounds(last or first)[1]
     agencies = tuple(a.strip() for a in (args.agency or "").split(",") if a.strip())
     return metrics.Filters(partnership=args.partnership, period_start=start, period_end=end, agencies=agencies)
 

@@ -20,7 +20,7 @@ from .catalogue import DIMENSIONS, Fact, Indicator, catalogue
 from .cubes import cube_name, measure
 from .reference import MAJOR_GROUPS, NOT_KNOWN
 
-PARENT = {"ethnicity": "ethnic_group", "month": "reporting_year"}  # children add up to their parent group
+PARENT = release.HIERARCHY  # children add up to their parent group
 ORDER = {
     "ethnic_group": [*MAJOR_GROUPS, NOT_KNOWN],
     "age_band": ["under_1", "1_5", "6_10", "11_15", "16_17", NOT_KNOWN],

@@ -14,7 +14,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from . import audit as aud
-from .release import (PUBLIC_MEASURES, SCOPE_KEYS, UNITS, FactRelease, Figure, _has_units, _value, key_text)
+from .release import (PUBLIC_MEASURES, SCOPE_KEYS, UNITS, FactRelease, Figure, _has_units, _value, is_quality_key,
+                      key_text)
 from .suppression import is_small, revealed_counts
 
 
@@ -44,7 +45,7 @@ def _lines(fr: FactRelease) -> dict[str, list[tuple[aud.Key, list[aud.Key]]]]:
     """Additivity lines for the main tables and for the data-quality tables."""
     additive = set(fr.fact.dims) | {"reporting_year", "agency", "partnership"}
     main = aud.relations(fr.cells, additive)
-    quality = aud.relations([k for k in fr.cells if {d for d, _ in k} <= {"agency"}], additive)
+    quality = aud.relations([k for k in fr.cells if is_quality_key(k)], additive)
     return {"main": main, "quality": quality}
 
 

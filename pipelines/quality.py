@@ -6,6 +6,7 @@ import pandas as pd
 
 from .catalogue import by_id
 from .metrics import Filters
+from .release import QUALITY_FACTS
 
 
 def query(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> pd.DataFrame:
@@ -28,7 +29,7 @@ def quarantine_reasons(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
                       'GROUP BY ALL ORDER BY rows DESC, file, "column"')
 
 
-COMPLETENESS_KINDS = ("children", "episodes", "disclosures")
+COMPLETENESS_KINDS = tuple(QUALITY_FACTS)  # the kinds whose completeness the release publishes
 
 
 def completeness(con: duckdb.DuckDBPyConnection, kind: str, show_small: bool = False) -> pd.DataFrame:

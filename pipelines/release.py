@@ -30,6 +30,7 @@ from . import audit as aud
 from .catalogue import DIMENSIONS, Fact, catalogue
 from .cubes import cube_name, measure
 from .schema import KINDS
+from .store import CHILD_KINDS
 from .suppression import is_small
 
 HIERARCHY = {"ethnicity": "ethnic_group", "month": "reporting_year"}  # a child value implies its parent's
@@ -80,6 +81,11 @@ def scope_conditions(fact: Fact, scope: Scope) -> dict[str, str]:
 
 def make_key(conditions: dict[str, str]) -> aud.Key:
     return tuple(sorted(((d, str(v)) for d, v in conditions.items()), key=lambda p: KEY_ORDER.index(p[0])))
+
+
+def is_quality_key(key: aud.Key) -> bool:
+    """Data-quality figures are published overall and per agency only."""
+    return {d for d, _ in key} <= {"agency"}
 
 
 def key_text(key: aud.Key) -> str:
@@ -146,7 +152,7 @@ class FactRelease:
 
     def figure_keys(self, fig: Figure) -> list[aud.Key]:
         if fig.quality:
-            return [k for k in self.cells if {d for d, _ in k} <= {"agency"} and fig.numerator in self.cells[k]]
+            return [k for k in self.cells if is_quality_key(k) and fig.numerator in self.cells[k]]
         return list(self.cells)
 
     def denominator_keys(self, fig: Figure, key: aud.Key) -> list[aud.Key]:
@@ -223,8 +229,7 @@ def _count(con: duckdb.DuckDBPyConnection, fr: FactRelease, periods: list[str]) 
     for period in ([None, *periods] if distinct else [None]):
         where, params = "", []
         if distinct:  # each child once in the period (see fct_cin)
-            start, end = (dt.date(int(period[:4]), 4, 1), dt.date(int(period[:4]) + 1, 3, 31)) if period else \
-                (dt.date(1900, 1, 1), dt.date(9999, 12, 31))
+            start, end = year_bounds(period) if period else (dt.date(1900, 1, 1), dt.date(9999, 12, 31))
             where = (" WHERE (event_date IS NULL OR (event_date BETWEEN ? AND ? "
                      "AND (previous_event_date IS NULL OR previous_event_date < ?)))")
             params = [start, end, start]
@@ -285,17 +290,17 @@ def _value(fr: FactRelease, measure_name: str, key: aud.Key) -> int:
 
 CHILD_FACTS = {"fct_child_record", "fct_child", "fct_episode", "fct_disclosure", "fct_cin"}
 AFFECTS = {"reviews": {"fct_review"}, "population": {"fct_cin"},
-           **{k: CHILD_FACTS for k in ("children", "episodes", "disclosures")}}  # every child fact hangs off dim_child
+           **{k: CHILD_FACTS for k in CHILD_KINDS}}  # every child fact hangs off dim_child
 
 
 def affected_facts(changed: set[str]) -> set[str]:
     return set().union(*(AFFECTS[k] for k in changed)) if changed else set()
 
 
-def build(con: duckdb.DuckDBPyConnection, threshold: int, only: set[str] | None = None
-          ) -> tuple[dict[str, FactRelease], list, dict]:
-    """Count, protect and audit every fact the loaded data supports (or only those named)."""
-    scopes = offered(con)
+def build(con: duckdb.DuckDBPyConnection, threshold: int, scopes: dict, only: set[str] | None = None
+          ) -> tuple[dict[str, FactRelease], list]:
+    """Count, protect and audit every fact the loaded data supports (or only those named),
+    for the filter values `scopes` offers (see offered)."""
     facts = {i.fact.name: i.fact for i in catalogue()}
     releases, summaries = {}, []
     for name, figs in figures().items():
@@ -316,7 +321,7 @@ def build(con: duckdb.DuckDBPyConnection, threshold: int, only: set[str] | None 
         summaries.append(protect(fr, threshold))
         summaries[-1].seconds = round(time.perf_counter() - clock, 2)
         releases[name] = fr
-    return releases, summaries, scopes
+    return releases, summaries
 
 
 RELEASE_DDL = ("CREATE TABLE IF NOT EXISTS release_cells (fact VARCHAR, figure VARCHAR, key VARCHAR, "
@@ -334,7 +339,7 @@ def publish(con: duckdb.DuckDBPyConnection, threshold: int, only: set[str] | Non
     if only is not None:  # children in need are counted per offered year; reviews per partnership
         only |= {"fct_cin"} if before["scopes"]["period"] != scopes["period"] else set()
         only |= {"fct_review"} if bool(before["scopes"]["partnership"]) != bool(scopes["partnership"]) else set()
-    releases, summaries, scopes = build(con, threshold, only)
+    releases, summaries = build(con, threshold, scopes, only)
     con.execute(RELEASE_DDL)
     con.execute("DELETE FROM release_cells" + ("" if only is None else " WHERE list_contains(?, fact)"),
                 [] if only is None else [sorted(only)])
@@ -389,6 +394,12 @@ def financial_year(start: dt.date) -> str:
     return f"{start.year}-{(start.year + 1) % 100:02d}"
 
 
+def year_bounds(year: str) -> tuple[dt.date, dt.date]:
+    """First and last day of a financial year such as '2023-24' (April to March)."""
+    start = int(year[:4])
+    return dt.date(start, 4, 1), dt.date(start + 1, 3, 31)
+
+
 def scope_of(filters, stored: dict | None, threshold: int) -> Scope:
     """The release scope a default query's filters name, or NotInRelease saying why there is none."""
     if stored is None:
@@ -401,8 +412,8 @@ def scope_of(filters, stored: dict | None, threshold: int) -> Scope:
     if filters.period_start or filters.period_end:
         start, end = filters.period_start, filters.period_end
         years = offer["period"]
-        whole = years and start <= dt.date(int(years[0][:4]), 4, 1) and end >= dt.date(int(years[-1][:4]) + 1, 3, 31)
-        one = start and end and start.month == 4 and start.day == 1 and end == dt.date(start.year + 1, 3, 31)
+        whole = years and start <= year_bounds(years[0])[0] and end >= year_bounds(years[-1])[1]
+        one = start and end and (start, end) == year_bounds(financial_year(start))
         if one and financial_year(start) in years:
             period = financial_year(start)
         elif not whole:

@@ -10,7 +10,6 @@ never from the release's own tables, so it checks the release as a reader receiv
 """
 from __future__ import annotations
 
-import datetime as dt
 import itertools
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -18,7 +17,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from pipelines import audit as aud
-from pipelines import metrics, quality
+from pipelines import metrics, quality, release
 from pipelines.catalogue import DIMENSIONS, by_id
 from pipelines.reference import NOT_KNOWN, ethnicity_codes
 
@@ -34,8 +33,7 @@ class Query:
     partnership: str | None = None
 
     def filters(self) -> metrics.Filters:
-        start = dt.date(int(self.period[:4]), 4, 1) if self.period else None
-        end = dt.date(int(self.period[:4]) + 1, 3, 31) if self.period else None
+        start, end = release.year_bounds(self.period) if self.period else (None, None)
         return metrics.Filters(self.partnership, start, end, (self.agency,) if self.agency else ())
 
 
