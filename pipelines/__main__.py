@@ -14,7 +14,8 @@ from . import metrics, release
 from .config import settings
 from .loader import load_file
 from .schema import KINDS
-from .store import read_connection, write_connection
+from .marts import writer
+from .store import read_connection
 
 INTERNAL_WARNING = "OFFICIAL-SENSITIVE: unsuppressed figures for internal use only; do not publish."
 
@@ -111,7 +112,7 @@ def cmd_release(args: argparse.Namespace) -> int:
     cfg = settings(args.db)
     if not cfg.db_path.exists():
         raise FileNotFoundError(f"no database at {cfg.db_path}: load some files first")
-    with write_connection(cfg) as con:
+    with writer(cfg) as con:
         pass  # the writer rebuilds every mart and the release, audited, on the way out
     with read_connection(cfg.db_path) as con:
         summary = release.status(con)

@@ -1,16 +1,19 @@
-"""Load one extract: read, validate against the contract, quarantine, pseudonymise, upsert.
+"""Load one file: its source's batches validated, quarantined, pseudonymised and stored.
 
-One file is one transaction on a copy of the database (see store.py): either
-every valid row and its accounting land together, or nothing does.
+A source (pipelines/sources) turns the file into contract-shaped tables, one per kind; the
+rest happens here, the same for every source. One file is one transaction on a copy of the
+database (see store.py): either every valid row and its accounting land together, or nothing does.
 """
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import hashlib
 import json
 import re
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,19 +22,20 @@ import polars as pl
 
 from . import pseudonymise as ps
 from .config import Settings
-from .normalise import normalise_frame
-from .readers import LINE, FileProblem, NotPlain, RawTable, detect_kind, read_batches, read_table
-from .schema import KINDS, Kind, direct_identifier_columns
+from .readers import LINE, FileProblem, NotPlain
+from .schema import CHILD_KINDS, KINDS, Kind
+from .sources import Batch, Context, Part, open_file
+from .marts import writer
 from .store import landing_table, read_connection, write_connection
+from .validation import MAX_SHOWN_VALUE, WITHHELD, Extras, kept_extras, validate
 
-MAX_SHOWN_VALUE = 200
-WITHHELD = "(withheld: identifier)"  # shown instead of any value that could identify a child or a record
+__all__ = ["LoadResult", "load_file", "WITHHELD"]
 
 
 @dataclass
 class LoadResult:
     file: str
-    kind: str | None
+    kind: str | None  # the kinds stored, comma-separated (a CIN return: children,episodes,referrals)
     status: str  # loaded | unchanged | failed (and purged, later: see purge.py)
     rows_read: int = 0
     rows_loaded: int = 0
@@ -39,6 +43,7 @@ class LoadResult:
     message: str = ""
     load_id: int | None = None
     timings: dict[str, float] = field(default_factory=dict)  # seconds per phase, for benchmarks
+    source: str | None = None  # the source module that read it (sources.registry)
 
     def summary(self) -> str:
         if self.status == "failed":
@@ -49,59 +54,51 @@ class LoadResult:
                 f"{self.rows_loaded:,} loaded, {self.rows_quarantined:,} quarantined{took}{note}")
 
 
-def sha256_of(path: Path) -> str:
+def sha256_of(*paths: Path) -> str:
     h = hashlib.sha256()
-    with path.open("rb") as f:
-        while chunk := f.read(1 << 20):
-            h.update(chunk)
+    for path in paths:
+        with path.open("rb") as f:
+            while chunk := f.read(1 << 20):
+                h.update(chunk)
     return h.hexdigest()
 
 
-def load_file(path: Path, settings: Settings, kind_name: str | None = None, display_name: str | None = None) -> LoadResult:
+def load_file(path: Path, settings: Settings, kind_name: str | None = None, display_name: str | None = None,
+              mapping: Path | None = None) -> LoadResult:
     """Load one file; never raises for bad input, returns a failed result naming the problem.
 
-    The file is read in batches (see readers.read_batches), each validated and appended to a
-    private copy of the database that replaces the live one only if everything succeeds
-    (store.write_connection); duplicate keys and replaced rows are settled in SQL at the end."""
+    The source's batches are validated and appended to a private copy of the database that
+    replaces the live one only if everything succeeds (store.write_connection); duplicate keys
+    and replaced rows are settled in SQL at the end. `mapping` is an agency mapping file."""
     name = display_name or path.name
     started = dt.datetime.now()
     timings: dict[str, float] = {}
+    context = Context(name, kind_name, mapping)
     try:
+        if kind_name is not None and kind_name not in KINDS:
+            raise FileProblem(name, f"unknown kind {kind_name!r}; choose one of {', '.join(KINDS)}")
         with _timed(timings, "hash"):
-            digest = sha256_of(path)
+            digest = sha256_of(path, *([mapping] if mapping else []))
             previous = _previous_load(settings, digest)
         if previous:
             result = LoadResult(name, previous, "unchanged",
                                 message="identical to the latest load of this kind; nothing changed")
-            with write_connection(settings, rebuild=False) as con:
+            with write_connection(settings) as con:
                 result.load_id = _next_load_id(con)
                 _record_load(con, result, digest, started)
             return result
-        batches = read_batches(path, kind_name)
         with _timed(timings, "read"):
-            first = next(batches)
-            kind = _choose_kind(first, kind_name, name)
+            opened = open_file(path, context)
+        changed: set[str] = set()  # filled as kinds appear; the marts rebuild on the way out reads it
         with (_timed(timings, "write"),
-              write_connection(settings, timings, changed={kind.name}) as con):
-            load_id = _next_load_id(con)
-            has_ids = any(c.type == "child_id" for c in kind.columns)
-            pseudonym = ps.Pseudonymiser(_key(con, settings)) if has_ids else None
+              writer(settings, timings, changed=changed) as con):
+            loading = _Loading(con, _next_load_id(con), name, settings, timings, changed)
             try:
-                rows_read, extras = _load_batches(con, kind, load_id, name, first, batches, pseudonym, timings,
-                                                  settings.keep_columns)
+                loading.run(opened.batches)
             except NotPlain:  # a late slice needs CSV's quoting rules: start again with the full reader
-                for table in (landing_table(kind), "quarantine"):
-                    con.execute(f"DELETE FROM {table} WHERE load_id = ?", [load_id])
-                rows_read, extras = _load_batches(con, kind, load_id, name, read_table(path, kind_name), iter(()),
-                                                  pseudonym, timings, settings.keep_columns)
-            with _timed(timings, "settle"):
-                _quarantine_duplicates(con, kind, load_id, name)
-                _replace_older(con, kind, load_id)
-            loaded, quarantined = con.execute(
-                f"SELECT (SELECT count(*) FROM {landing_table(kind)} WHERE load_id = $1), "
-                "(SELECT count(DISTINCT line) FROM quarantine WHERE load_id = $1)", [load_id]).fetchall()[0]
-            result = LoadResult(name, kind.name, "loaded", rows_read, loaded, quarantined, message=extras.message(),
-                                load_id=load_id, timings=timings)
+                loading.discard()
+                loading.run(open_file(path, dataclasses.replace(context, whole=True)).batches)
+            result = loading.finish(opened.source.name)
             _record_load(con, result, digest, started)
         timings["total"] = round((dt.datetime.now() - started).total_seconds(), 3)
         return result
@@ -124,50 +121,6 @@ def _safe_error(exc: Exception) -> str:
     return f"{type(exc).__name__}: {first} (any quoted data withheld)"
 
 
-@dataclass
-class Extras:
-    """What happened to the file's unknown columns: kept only when named in PM_KEEP_COLUMNS."""
-    unknown: set[str] = field(default_factory=set)
-    kept: set[str] = field(default_factory=set)
-    refused: set[str] = field(default_factory=set)  # named, but they would store an identifier
-
-    def message(self) -> str:
-        kept = self.kept - self.refused
-        parts = [f"{len(self.unknown - kept):,} extra column(s) ignored, not stored"] if self.unknown - kept else []
-        parts += [f"{len(kept):,} kept (PM_KEEP_COLUMNS)"] if kept else []
-        return "; ".join(parts)
-
-
-def _load_batches(con: duckdb.DuckDBPyConnection, kind: Kind, load_id: int, name: str, batch: RawTable | None,
-                  batches, pseudonym: ps.Pseudonymiser | None, timings: dict[str, float],
-                  keep: tuple[str, ...] = ()) -> tuple[int, Extras]:
-    """Validate, pseudonymise and append each batch; returns the rows read and what became of extra columns."""
-    rows_read, extras = 0, Extras()
-    while batch is not None:
-        with _timed(timings, "validate"):
-            unknown, kept = _kept_extras(batch.frame, kind, keep)
-            extras.unknown |= set(unknown)
-            extras.kept |= set(kept)
-            extras.refused |= set(unknown) & set(keep) - set(kept)
-            clean, problems, read = validate(batch, kind, name, extras=[c for c in kept if c not in extras.refused])
-            rows_read += read
-            if pseudonym is not None:
-                clean = clean.with_columns(pseudonym(clean["child_id"]).alias("child_key")).drop("child_id")
-        with _timed(timings, "append"):
-            _append(con, kind, clean, load_id)
-            _record_quarantine(con, problems, load_id)
-        del batch, clean
-        with _timed(timings, "read"):
-            batch = next(batches, None)
-    late = extras.refused & extras.kept
-    if late:  # kept in an earlier batch, refused in a later one: take it out of the whole load
-        patch = json.dumps({c: None for c in late})
-        table = landing_table(kind)
-        con.execute(f"UPDATE {table} SET extra = nullif(json_merge_patch(extra, $2)::VARCHAR, '{{}}') "
-                    "WHERE load_id = $1 AND extra IS NOT NULL", [load_id, patch])
-    return rows_read, extras
-
-
 @contextlib.contextmanager
 def _timed(timings: dict[str, float], phase: str):
     """Add the seconds spent in the block to timings[phase] (phases repeat once per batch)."""
@@ -179,7 +132,7 @@ def _timed(timings: dict[str, float], phase: str):
 
 
 def _previous_load(settings: Settings, digest: str) -> str | None:
-    """The kind, if these exact bytes are the latest successful load of their kind (so nothing would change).
+    """The kinds, if these exact bytes are the latest successful load of their kinds (so nothing would change).
     A later purge counts as a change: it may have removed rows this file would bring back."""
     if not settings.db_path.exists():
         return None
@@ -190,118 +143,113 @@ def _previous_load(settings: Settings, digest: str) -> str | None:
     return row[0][0] if row else None
 
 
-def _choose_kind(raw: RawTable, kind_name: str | None, name: str) -> Kind:
-    if kind_name is None:
-        return detect_kind(raw.frame.columns, name)
-    if kind_name not in KINDS:
-        raise FileProblem(name, f"unknown kind {kind_name!r}; choose one of {', '.join(KINDS)}")
-    kind = KINDS[kind_name]
-    missing = [c for c in kind.required if c not in raw.frame.columns]
-    if missing:
-        raise FileProblem(name, f"required column missing for kind '{kind.name}'", line=1, column=missing[0])
-    return kind
+class _Loading:
+    """One load in progress: the batches' rows, their accounting and what became of extra columns."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, load_id: int, name: str, settings: Settings,
+                 timings: dict[str, float], changed: set[str]):
+        self.con, self.load_id, self.name, self.settings = con, load_id, name, settings
+        self.timings, self.kinds = timings, changed
+        self.rows_read, self.extras = 0, Extras()
+        self.pseudonym: ps.Pseudonymiser | None = None
+        self.today = dt.date.today()
+
+    def run(self, batches: Iterator[Batch]) -> None:
+        with _timed(self.timings, "read"):
+            batch = next(batches, None)
+        while batch is not None:
+            self._batch(batch)
+            del batch
+            with _timed(self.timings, "read"):
+                batch = next(batches, None)
+        late = self.extras.refused & self.extras.kept
+        if late:  # kept in an earlier batch, refused in a later one: take it out of the whole load
+            patch = json.dumps({c: None for c in late})
+            for kind in self.kinds:
+                self.con.execute(f"UPDATE {landing_table(KINDS[kind])} SET extra = nullif(json_merge_patch(extra, $2)"
+                                 "::VARCHAR, '{}') WHERE load_id = $1 AND extra IS NOT NULL", [self.load_id, patch])
+
+    def _batch(self, batch: Batch) -> None:
+        """Validate every part; a unit (line) with a problem in any part is quarantined whole."""
+        checked, problems, lines = [], [], set()
+        with _timed(self.timings, "validate"):
+            for part in batch.parts:
+                self.kinds.add(part.kind.name)
+                kept = self._extras(part)
+                clean, found, _ = validate(part.table, part.kind, self.name, self.today, extras=kept)
+                lines.update(part.table.frame[LINE].to_list())
+                lines.update(line for line, _ in part.table.bad_rows)
+                checked.append((part, clean))
+                problems.append(_relabelled(found, part.labels))
+            problems = pl.concat(problems) if problems else None
+            bad = problems["line"].unique().implode() if problems is not None else pl.Series([], dtype=pl.Int64).implode()
+            as_of = batch.as_of or self.today
+            ready = [(part, self._stored_form(part, clean.filter(~pl.col(LINE).is_in(bad)), as_of))
+                     for part, clean in checked]
+        self.rows_read += len(lines)
+        with _timed(self.timings, "append"):
+            for part, rows in ready:
+                _append(self.con, part.kind, rows, self.load_id)
+            if problems is not None:
+                _record_quarantine(self.con, problems.sort("line", "column"), self.load_id)
+
+    def _extras(self, part: Part) -> list[str]:
+        unknown, kept = kept_extras(part.table.frame, part.kind, self.settings.keep_columns)
+        self.extras.unknown |= set(unknown)
+        self.extras.kept |= set(kept)
+        self.extras.refused |= set(unknown) & set(self.settings.keep_columns) - set(kept)
+        return [c for c in kept if c not in self.extras.refused]
+
+    def _stored_form(self, part: Part, clean: pl.DataFrame, as_of: dt.date) -> pl.DataFrame:
+        """Child ids become pseudonyms (and qualify per-child references); the as-of date is added."""
+        if part.kind.child_level:
+            if self.pseudonym is None:
+                self.pseudonym = ps.Pseudonymiser(_key(self.con, self.settings))
+            clean = clean.with_columns(self.pseudonym(clean["child_id"]).alias("child_key")).drop("child_id")
+            clean = clean.with_columns(
+                (pl.col(c) + "@" + pl.col("child_key").cast(pl.String)).alias(c) for c in part.per_child)
+        return clean.with_columns(pl.lit(as_of, pl.Date).alias("as_of"))
+
+    def discard(self) -> None:
+        for kind in self.kinds:
+            self.con.execute(f"DELETE FROM {landing_table(KINDS[kind])} WHERE load_id = ?", [self.load_id])
+        self.con.execute("DELETE FROM quarantine WHERE load_id = ?", [self.load_id])
+        self.rows_read, self.extras = 0, Extras()
+
+    def finish(self, source: str) -> LoadResult:
+        """Settle duplicates and older rows; count what was loaded and quarantined."""
+        kinds = [KINDS[k] for k in sorted(self.kinds)]
+        con, load_id = self.con, self.load_id
+        with _timed(self.timings, "settle"):
+            for kind in kinds:
+                _quarantine_duplicates(con, kind, load_id, self.name)
+            for kind in kinds:  # a unit with any quarantined row is quarantined whole
+                con.execute(f"DELETE FROM {landing_table(kind)} WHERE load_id = $1 AND source_line IN "
+                            "(SELECT line FROM quarantine WHERE load_id = $1)", [load_id])
+            stored = " UNION ALL ".join(f"SELECT source_line FROM {landing_table(k)} WHERE load_id = $1" for k in kinds)
+            loaded, quarantined = con.execute(
+                f"SELECT (SELECT count(DISTINCT source_line) FROM ({stored or 'SELECT NULL AS source_line'})), "
+                "(SELECT count(DISTINCT line) FROM quarantine WHERE load_id = $1)", [load_id]).fetchall()[0]
+            kept = sum(_replace_older(con, kind, load_id) for kind in kinds)
+        notes = [self.extras.message()] + ([f"{kept:,} record(s) not replaced: a source dated later already holds them"]
+                                           if kept else [])
+        return LoadResult(self.name, ",".join(k.name for k in kinds) or None, "loaded", self.rows_read, loaded,
+                          quarantined, message="; ".join(n for n in notes if n), load_id=load_id,
+                          timings=self.timings, source=source)
 
 
-WHY = "__why_"  # prefix of the per-column reason columns during validation
-
-
-def validate(raw: RawTable, kind: Kind, name: str, today: dt.date | None = None,
-             extras: list[str] | tuple[str, ...] = ()) -> tuple[pl.DataFrame, pl.DataFrame, int]:
-    """(valid typed rows, one row per problem, rows read). Pure: touches no database.
-    `extras` names the unknown columns to store, as JSON in `extra` (see _kept_extras); no other
-    unknown column leaves this function.
-
-    Values and reasons are computed column by column (see normalise_frame); only
-    the failing rows are then turned into problem records.
-    """
-    frame = raw.frame
-    missing = [pl.lit(None, pl.String).alias(c.name) for c in kind.columns if c.name not in frame.columns]
-    frame = frame.with_columns(missing) if missing else frame
-    checked = normalise_frame(frame, list(kind.columns), raw.excel, today, WHY).with_columns(frame[LINE])
-    checked = _cross_column_checks(kind, checked.lazy()).collect()
-    why = [WHY + c.name for c in kind.columns]
-    failing = pl.any_horizontal(pl.col(why).is_not_null())
-    problems = _problem_rows(checked.filter(failing), frame, why, name, kind)
-    clean = checked.filter(~failing).drop(why)
-    problems = pl.concat([problems, _reader_problems(raw, name)], how="vertical")
-    if extras:
-        extra = frame.filter(pl.col(LINE).is_in(clean[LINE].implode())).select(
-            pl.struct(extras).struct.json_encode().alias("extra"))
-        clean = clean.with_columns(extra["extra"])
-    return clean, problems.sort("line", "column"), frame.height + len(raw.bad_rows)
-
-
-def _kept_extras(frame: pl.DataFrame, kind: Kind, keep: tuple[str, ...] | list[str]) -> tuple[list[str], list[str]]:
-    """(unknown columns, the ones to store). An allow-list, never a deny-list: an unknown column
-    is stored only when PM_KEEP_COLUMNS names it, and even then not when it is a child identifier
-    or date of birth in the contract, nor when any value repeats the row's own child_id or another
-    identifying value of the row (a reference, free text)."""
-    declared = {c.name for c in kind.columns} | {LINE}
-    unknown = [c for c in frame.columns if c not in declared]
-    kept = [c for c in unknown if c in keep and c not in direct_identifier_columns()]
-    identifying = [c.name for c in kind.columns if c.identifying and c.name in frame.columns]
-
-    def folded(column: str) -> pl.Expr:
-        text = pl.col(column).str.strip_chars().str.to_lowercase()
-        return pl.when(text != "").then(text)
-
-    if kept and identifying:
-        repeats = frame.select(pl.any_horizontal([(folded(c) == folded(i)).fill_null(False) for i in identifying]).any()
-                               .alias(c) for c in kept).row(0, named=True)
-        kept = [c for c in kept if not repeats[c]]
-    return unknown, kept
-
-
-def _cross_column_checks(kind: Kind, checked: pl.LazyFrame) -> pl.LazyFrame:
-    rules = {
-        "incident_not_after_notification": (
-            "incident_date", pl.col("incident_date") > pl.col("notification_date"), "incident_date is after notification_date"),
-        "action_not_before_disclosure": (
-            "action_date", pl.col("action_date") < pl.col("disclosure_date"), "action_date is before disclosure_date"),
-    }
-    for check in kind.checks:
-        column, broken, reason = rules[check]
-        checked = checked.with_columns(
-            pl.when(broken.fill_null(False) & pl.col(WHY + column).is_null()).then(pl.lit(reason))
-            .otherwise(pl.col(WHY + column)).alias(WHY + column))
-    return checked
-
-
-def _problem_rows(failing: pl.DataFrame, frame: pl.DataFrame, why: list[str], name: str, kind: Kind) -> pl.DataFrame:
-    """Long format: one row per (line, column) with a reason, with the offending text."""
-    long = (failing.select(LINE, *why).unpivot(index=LINE, variable_name="column", value_name="reason")
-            .drop_nulls("reason").with_columns(pl.col("column").str.strip_prefix(WHY)))
-    columns = long["column"].unique().to_list()
-    raw_long = (frame.filter(pl.col(LINE).is_in(failing[LINE].implode())).select(LINE, *columns)
-                .unpivot(index=LINE, variable_name="column", value_name="value"))
-    return _shape_problems(long.join(raw_long, on=[LINE, "column"], how="left"), name, kind)
-
-
-def _shape_problems(long: pl.DataFrame, name: str, kind: Kind) -> pl.DataFrame:
-    """The offending value is shown only for columns whose values cannot identify anyone (coded
-    values, dates other than a date of birth, the partnership or area): see schema.Column.identifying."""
-    shown = [c.name for c in kind.columns if not c.identifying]
-    value = pl.col("value").cast(pl.String).str.slice(0, MAX_SHOWN_VALUE)
-    return long.select(
-        pl.lit(name).alias("file"), pl.col(LINE).alias("line"), pl.col("column"),
-        pl.when(pl.col("column").is_in(shown)).then(value).otherwise(pl.lit(WITHHELD)).alias("value"),
-        pl.col("reason"))
-
-
-def _reader_problems(raw: RawTable, name: str) -> pl.DataFrame:
-    """Rows the reader could not split into the header's columns: no field of theirs is kept (value null)."""
-    return pl.DataFrame({"file": [name] * len(raw.bad_rows), "line": [l for l, _ in raw.bad_rows],
-                         "column": [None] * len(raw.bad_rows), "value": [None] * len(raw.bad_rows),
-                         "reason": [r for _, r in raw.bad_rows]},
-                        schema={"file": pl.String, "line": pl.Int64, "column": pl.String,
-                                "value": pl.String, "reason": pl.String})
+def _relabelled(problems: pl.DataFrame, labels: dict[str, str]) -> pl.DataFrame:
+    """Problems name the column as the file does (a CIN element, an agency's own header)."""
+    if not labels or problems.is_empty():
+        return problems
+    return problems.with_columns(pl.col("column").replace(labels))
 
 
 def _key(con: duckdb.DuckDBPyConnection, settings: Settings) -> bytes:
     """The pseudonymisation key, checked against the fingerprint of the one the database was built with."""
     stored = next(iter(con.execute("SELECT value FROM meta WHERE name = 'key_fingerprint'").fetchall()), None)
     has_children = any(con.execute(f"SELECT count(*) FROM landing_{k} LIMIT 1").fetchall()[0][0]
-                       for k in ("children", "episodes", "disclosures"))
+                       for k in sorted(CHILD_KINDS))
     key = ps.load_key(settings.key_path, create=not has_children)
     if stored and stored[0] != ps.fingerprint(key):
         raise ps.KeyProblem(f"pseudonymisation key {settings.key_path} is not the key this database was built with")
@@ -341,12 +289,18 @@ def _quarantine_duplicates(con: duckdb.DuckDBPyConnection, kind: Kind, load_id: 
     con.execute("DROP TABLE repeated")
 
 
-def _replace_older(con: duckdb.DuckDBPyConnection, kind: Kind, load_id: int) -> None:
-    """Rows whose key this load brings again are replaced: a corrected file supersedes the old one."""
+def _replace_older(con: duckdb.DuckDBPyConnection, kind: Kind, load_id: int) -> int:
+    """One row per key: the one whose source is dated latest (`as_of`: a CIN return's ReferenceDate,
+    else the day it was loaded), the later load on a tie, whatever order the files came in. A
+    corrected file supersedes the old one. Returns how many of this load's rows lost to a later-dated row."""
     table = landing_table(kind)
     match = " AND ".join(f'o."{k}" = n."{k}"' for k in _stored_key(kind))
+    old, new = "coalesce(o.as_of, DATE '0001-01-01')", "n.as_of"  # rows stored before as_of existed: oldest
     con.execute(f"DELETE FROM {table} o WHERE o.load_id <> $1 AND EXISTS "
-                f"(SELECT 1 FROM {table} n WHERE n.load_id = $1 AND {match})", [load_id])
+                f"(SELECT 1 FROM {table} n WHERE n.load_id = $1 AND {match} AND {new} >= {old})", [load_id])
+    return con.execute(f"DELETE FROM {table} n WHERE n.load_id = $1 AND EXISTS "
+                       f"(SELECT 1 FROM {table} o WHERE o.load_id <> $1 AND {match} AND {old} > {new})",
+                       [load_id]).fetchone()[0]
 
 
 def _record_quarantine(con: duckdb.DuckDBPyConnection, problems: pl.DataFrame, load_id: int) -> None:
@@ -362,15 +316,17 @@ def _next_load_id(con: duckdb.DuckDBPyConnection) -> int:
 
 
 def _record_load(con: duckdb.DuckDBPyConnection, r: LoadResult, digest: str | None, started: dt.datetime) -> None:
-    con.execute("INSERT INTO loads VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    con.execute("INSERT INTO loads BY NAME SELECT ? AS load_id, ? AS file, ? AS sha256, ? AS kind, ? AS rows_read, "
+                "? AS rows_loaded, ? AS rows_quarantined, ? AS status, ? AS message, ? AS started_at, "
+                "? AS finished_at, ? AS source",
                 [r.load_id, r.file, digest, r.kind, r.rows_read, r.rows_loaded, r.rows_quarantined,
-                 r.status, r.message, started, dt.datetime.now()])
+                 r.status, r.message, started, dt.datetime.now(), r.source])
 
 
 def _record_failure(result: LoadResult, settings: Settings, started: dt.datetime) -> None:
     """A failed load leaves its own trace in the loads table, and nothing else."""
     try:
-        with write_connection(settings, rebuild=False) as con:
+        with write_connection(settings) as con:
             result.load_id = _next_load_id(con)
             _record_load(con, result, None, started)
     except (duckdb.Error, OSError) as exc:

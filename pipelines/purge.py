@@ -12,7 +12,8 @@ from dataclasses import dataclass
 
 from .config import Settings
 from .schema import KINDS
-from .store import landing_table, read_connection, write_connection
+from .marts import writer
+from .store import landing_table, read_connection
 
 
 @dataclass
@@ -37,13 +38,14 @@ def purge_load(settings: Settings, load_id: int) -> PurgeResult:
     nothing = _nothing_to_remove(settings, load)
     if nothing:
         return PurgeResult(load_id, "nothing", nothing)
-    kind = KINDS[load["kind"]]
+    kinds = [KINDS[k] for k in load["kind"].split(",")]
     try:
-        with write_connection(settings, changed={kind.name}, compact=True) as con:
+        with writer(settings, changed={k.name for k in kinds}, compact=True) as con:
             now = con.execute("SELECT status FROM loads WHERE load_id = ?", [load_id]).fetchone()
             if now is None or now[0] != "loaded":
                 raise _Changed
-            rows = con.execute(f"DELETE FROM {landing_table(kind)} WHERE load_id = ?", [load_id]).fetchone()[0]
+            rows = sum(con.execute(f"DELETE FROM {landing_table(k)} WHERE load_id = ?", [load_id]).fetchone()[0]
+                       for k in kinds)
             records = con.execute("DELETE FROM quarantine WHERE load_id = ?", [load_id]).fetchone()[0]
             when = dt.datetime.now().isoformat(sep=" ", timespec="seconds")
             con.execute("UPDATE loads SET status = 'purged', message = ? WHERE load_id = ?",
@@ -52,7 +54,7 @@ def purge_load(settings: Settings, load_id: int) -> PurgeResult:
     except _Changed:
         return purge_load(settings, load_id)  # look again: it is now purged, or gone
     return PurgeResult(load_id, "purged",
-                       f"{load['file']} ({kind.name}): {rows:,} stored row(s) and {records:,} quarantine record(s) "
+                       f"{load['file']} ({load['kind']}): {rows:,} stored row(s) and {records:,} quarantine record(s) "
                        "removed, figures rebuilt, database file rewritten without them")
 
 

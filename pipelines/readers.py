@@ -74,32 +74,13 @@ def read_table(path: Path, kind_hint: str | None = None) -> RawTable:
         raise FileProblem(name, "has an .xlsx name but is not an Excel workbook (it may be truncated)")
     if path.suffix.lower() == ".xls" or head.startswith(b"\xd0\xcf\x11\xe0"):
         raise FileProblem(name, "old .xls workbooks are not supported: save it as .xlsx or CSV")
-    if path.suffix.lower() == ".xml" or _looks_like_xml(path.open("rb").read(1024)):
-        _refuse_xml(name, path.read_bytes())
     return _read_csv(path)
 
 
-def _looks_like_xml(head: bytes) -> bool:
-    return head.removeprefix(b"\xef\xbb\xbf").lstrip().startswith(b"<")
-
-
-def _refuse_xml(name: str, data: bytes) -> None:
-    """CIN census XML is in the contract but not loaded yet: always a FileProblem, saying why."""
-    import xml.etree.ElementTree as ET
-
-    plain = data.replace(b"\x00", b"")  # so UTF-16 text is searched too
-    if b"<!DOCTYPE" in plain or b"<!ENTITY" in plain:
-        raise FileProblem(name, "XML with a DOCTYPE or ENTITY declaration is refused (entities can expand "
-                                "without limit); CIN census returns do not need them")
-    try:
-        ET.fromstring(data)
-    except ET.ParseError as exc:
-        line, col = exc.position
-        raise FileProblem(name, f"is not well-formed XML: {str(exc).split(':')[0]} at line {line}, "
-                                f"column {col + 1}") from exc
-    except LookupError as exc:  # an encoding Python does not know
-        raise FileProblem(name, f"is XML in an unknown encoding ({exc})", line=1) from exc
-    raise FileProblem(name, "CIN census XML is not supported yet; export the children and episodes as CSV or XLSX")
+def looks_like_xml(head: bytes) -> bool:
+    """XML (any encoding, after a byte-order mark): the registry sends it to an XML source."""
+    plain = head.replace(b"\x00", b"").removeprefix(b"\xef\xbb\xbf").removeprefix(b"\xff\xfe").removeprefix(b"\xfe\xff")
+    return plain.lstrip().startswith(b"<")
 
 
 def _decode(name: str, data: bytes) -> str:

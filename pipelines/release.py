@@ -29,14 +29,13 @@ import duckdb
 from . import audit as aud
 from .catalogue import DIMENSIONS, Fact, catalogue
 from .cubes import cube_name, measure
-from .schema import KINDS
-from .store import CHILD_KINDS
+from .schema import CHILD_KINDS, KINDS
 from .suppression import is_small
 
 HIERARCHY = {"ethnicity": "ethnic_group", "month": "reporting_year"}  # a child value implies its parent's
 KEY_ORDER = (*DIMENSIONS, "partnership", "period")
 UNITS = "count(*)"  # rows of the fact: a listed cell has at least one
-QUALITY_FACTS = {"children": "fct_child_record", "episodes": "fct_episode", "disclosures": "fct_disclosure"}
+QUALITY_FACTS = {k: KINDS[k].fact for k in sorted(CHILD_KINDS)}  # completeness is published for these
 SCOPE_KEYS = ("reporting_year", "agency", "partnership", "period")
 MIN_PARTNERSHIP_REVIEWS = 20  # a partnership filter is offered by default only when every partnership has this many
 
@@ -288,9 +287,9 @@ def _value(fr: FactRelease, measure_name: str, key: aud.Key) -> int:
     return fr.cells.get(key, {}).get(measure_name, 0)
 
 
-CHILD_FACTS = {"fct_child_record", "fct_child", "fct_episode", "fct_disclosure", "fct_cin"}
-AFFECTS = {"reviews": {"fct_review"}, "population": {"fct_cin"},
-           **{k: CHILD_FACTS for k in CHILD_KINDS}}  # every child fact hangs off dim_child
+# Every fact but the reviews' hangs off dim_child, so a child-level load touches them all.
+CHILD_FACTS = {f.name for f in {i.fact for i in catalogue()}} - {KINDS["reviews"].fact}
+AFFECTS = {k.name: CHILD_FACTS if k.child_level else {k.fact} for k in KINDS.values()}
 
 
 def affected_facts(changed: set[str]) -> set[str]:

@@ -53,7 +53,13 @@ class Kind:
     name: str
     columns: tuple[Column, ...]
     key: tuple[str, ...]
+    fact: str  # the fact table (sql/marts) its rows feed
     checks: tuple[str, ...] = field(default=())  # cross-column rules, see loader
+
+    @property
+    def child_level(self) -> bool:
+        """Rows about a child (pseudonymised): they hang off dim_child."""
+        return any(c.type == "child_id" for c in self.columns)
 
     @property
     def required(self) -> tuple[str, ...]:
@@ -101,6 +107,7 @@ REVIEWS = Kind(
         Column("panel_letter_race", "enum", values=("Y", "N", "no_letter")),
     ),
     key=("partnership", "review_id"),
+    fact="fct_review",
     checks=("incident_not_after_notification",),
 )
 
@@ -116,6 +123,7 @@ CHILDREN = Kind(
         *_flags("interpreter_needed", "disability"),
     ),
     key=("agency", "child_id"),
+    fact="fct_child_record",
 )
 
 EPISODES = Kind(
@@ -125,7 +133,7 @@ EPISODES = Kind(
         Column("child_id", "child_id", True),
         Column("agency", "enum", True, AGENCIES),
         Column("episode_type", "enum", True, (
-            "referral", "assessment", "s47", "cp_visit", "cin_visit",
+            "referral", "assessment", "s47", "cin_plan", "cp_plan", "cp_visit", "cin_visit",
             "health_contact", "police_contact", "school_contact", "other")),
         Column("episode_date", "date", True),
         *_flags("child_seen"),
@@ -134,6 +142,7 @@ EPISODES = Kind(
         Column("interpreter_type", "enum", values=INTERPRETER_TYPES),
     ),
     key=("agency", "episode_id"),
+    fact="fct_episode",
 )
 
 DISCLOSURES = Kind(
@@ -150,6 +159,7 @@ DISCLOSURES = Kind(
         Column("action_date", "date"),
     ),
     key=("agency", "disclosure_id"),
+    fact="fct_disclosure",
     checks=("action_not_before_disclosure",),
 )
 
@@ -161,9 +171,26 @@ POPULATION = Kind(
         Column("children", "count", True),
     ),
     key=("area", "ethnic_group"),
+    fact="fct_cin",
 )
 
-KINDS: dict[str, Kind] = {k.name: k for k in (REVIEWS, CHILDREN, EPISODES, DISCLOSURES, POPULATION)}
+REFERRALS = Kind(
+    "referrals",
+    (
+        Column("child_id", "child_id", True),
+        Column("agency", "enum", True, AGENCIES),
+        Column("referral_date", "date", True),
+        *_flags("referral_nfa"),
+        Column("primary_need", "enum", values=tuple(f"N{i}" for i in range(10))),
+        Column("closure_date", "date"),
+    ),
+    key=("agency", "child_id", "referral_date"),
+    fact="fct_referral",
+    checks=("closure_not_before_referral",),
+)
+
+KINDS: dict[str, Kind] = {k.name: k for k in (REVIEWS, CHILDREN, EPISODES, DISCLOSURES, REFERRALS, POPULATION)}
+CHILD_KINDS = frozenset(k.name for k in KINDS.values() if k.child_level)
 
 
 def direct_identifier_columns() -> frozenset[str]:

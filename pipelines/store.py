@@ -18,7 +18,7 @@ import fcntl
 import os
 import shutil
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import duckdb
@@ -35,6 +35,7 @@ CREATE TABLE IF NOT EXISTS loads (
     load_id INTEGER, file VARCHAR, sha256 VARCHAR, kind VARCHAR,
     rows_read BIGINT, rows_loaded BIGINT, rows_quarantined BIGINT,
     status VARCHAR, message VARCHAR, started_at TIMESTAMP, finished_at TIMESTAMP);
+ALTER TABLE loads ADD COLUMN IF NOT EXISTS source VARCHAR;
 CREATE TABLE IF NOT EXISTS quarantine (
     load_id INTEGER, file VARCHAR, line BIGINT, "column" VARCHAR, value VARCHAR, reason VARCHAR);
 """
@@ -47,9 +48,10 @@ def landing_table(kind: Kind) -> str:
 def landing_ddl(kind: Kind) -> str:
     """Typed landing table generated from the declared contract (child_id is stored only as child_key)."""
     cols = [("child_key" if c.type == "child_id" else c.name, c.sql_type) for c in kind.columns]
-    cols += [("extra", "VARCHAR"), ("load_id", "INTEGER"), ("source_line", "BIGINT")]
+    cols += [("extra", "VARCHAR"), ("load_id", "INTEGER"), ("source_line", "BIGINT"), ("as_of", "DATE")]
     body = ", ".join(f'"{n}" {t}' for n, t in cols)
-    return f"CREATE TABLE IF NOT EXISTS {landing_table(kind)} ({body});"
+    return (f"CREATE TABLE IF NOT EXISTS {landing_table(kind)} ({body});\n"  # as_of came later: older files gain it
+            f"ALTER TABLE {landing_table(kind)} ADD COLUMN IF NOT EXISTS as_of DATE;")
 
 
 def sql_files(layer: str) -> list[Path]:
@@ -72,32 +74,6 @@ def apply_schema(con: duckdb.DuckDBPyConnection, followup_days: int) -> bool:
     return bool(before) and before[0][0] != str(followup_days)
 
 
-CHILD_KINDS = {"children", "episodes", "disclosures"}  # every child-level table hangs off dim_child
-
-
-def build_marts(con: duckdb.DuckDBPyConnection, threshold: int, changed: set[str] | None = None) -> None:
-    """Marts (sql/marts) and the catalogue's cubes after a load, so pages never redo the joins.
-
-    Views are always recreated (free). A mart table is rebuilt when a kind named in its
-    `-- rebuilt after loading:` line changed, or when it does not exist yet; cubes when
-    any child-level kind changed. `changed=None` rebuilds everything. Last, the protected
-    release of every fact the change touches is rebuilt and audited (release.py).
-    """
-    from .cubes import build_cubes  # the cubes read the catalogue, which the loader does not otherwise need
-    from .release import affected_facts, publish
-
-    existing = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
-    for path in sql_files("marts"):
-        text = path.read_text()
-        first = text.splitlines()[0]
-        depends = {k.strip() for k in first.split(":", 1)[1].split(",")} if first.startswith("-- rebuilt after loading:") else None
-        if depends is None or changed is None or depends & changed or path.stem.split("_", 1)[1] not in existing:
-            con.execute(text)
-    if changed is None or changed & (CHILD_KINDS | {"population"}) or not any(t.startswith("cube_") for t in existing):
-        build_cubes(con)
-    publish(con, threshold, None if changed is None else affected_facts(changed))
-
-
 @contextlib.contextmanager
 def read_connection(db_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
     """A read-only connection held only as long as the caller needs it."""
@@ -113,11 +89,12 @@ def read_connection(db_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
 
 @contextlib.contextmanager
 def write_connection(settings: Settings, timings: dict[str, float] | None = None,
-                     rebuild: bool = True, changed: set[str] | None = None,
+                     before_commit: Callable[[duckdb.DuckDBPyConnection, bool], None] | None = None,
                      compact: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
     """Exclusive writer on a copy of the database; the copy replaces the original only on success.
-    With `compact`, what replaces the original is a fresh file holding only the live data (no
-    freed blocks with deleted rows in them); the replacement is still one os.replace."""
+    `before_commit(con, settings_changed)` runs last, inside the transaction (marts.writer rebuilds
+    the marts there). With `compact`, what replaces the original is a fresh file holding only the
+    live data (no freed blocks with deleted rows in them); the replacement is still one os.replace."""
     db_path, followup_days = settings.db_path, settings.followup_days
     db_path.parent.mkdir(parents=True, exist_ok=True)
     with open(db_path.with_suffix(".lock"), "w") as lock:
@@ -134,12 +111,11 @@ def write_connection(settings: Settings, timings: dict[str, float] | None = None
         con = duckdb.connect(str(staging), config={"memory_limit": WRITER_MEMORY, "temp_directory": str(spill)})
         con.execute("SET enable_progress_bar = false")
         try:
-            if apply_schema(con, followup_days):
-                changed = None
+            settings_changed = apply_schema(con, followup_days)
             yield con
             clock = time.perf_counter()
-            if rebuild:
-                build_marts(con, settings.suppression_threshold, changed)
+            if before_commit is not None:
+                before_commit(con, settings_changed)
             timings["marts"] = round(time.perf_counter() - clock, 3)
             con.execute("CHECKPOINT")
             if compact:

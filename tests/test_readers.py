@@ -165,6 +165,7 @@ KIND_HEADERS = {
     "children": "child_id,agency,ethnicity,sex",
     "episodes": "episode_id,child_id,agency,episode_type,episode_date,child_seen",
     "disclosures": "disclosure_id,child_id,agency,disclosure_date,action",
+    "referrals": "child_id,agency,referral_date,referral_nfa",
     "population": "Area,Ethnic group,Children",
 }
 

@@ -55,6 +55,11 @@ def _cli(db: Path, key: Path) -> list[dict]:
     return json.loads(done.stdout)
 
 
+def _recorded_child_seen(db: Path) -> int:
+    with read_connection(db) as con:
+        return con.execute("SELECT count(*) FROM landing_episodes WHERE child_seen IN ('Y', 'N')").fetchone()[0]
+
+
 def _overall(cells: list[dict], indicator: str) -> dict:
     return next(c for c in cells if c["indicator"] == indicator and c["by"] is None)
 
@@ -73,6 +78,7 @@ def test_reads_during_a_large_load_see_old_then_new_figures(sample_db, tmp_path)
      .with_columns(pl.col("episode_id").str.replace("-", "-N", literal=True)).write_csv(big))
 
     old = {"compute": _figures(db), "frame": _frame(db), "cli": _cli(db, key)}
+    recorded_before = _recorded_child_seen(db)
     answers: dict[str, list] = {"compute": [], "frame": [], "cli": []}  # (while loading?, staging copy present?, value)
     errors: list[str] = []
 
@@ -106,6 +112,8 @@ def test_reads_during_a_large_load_see_old_then_new_figures(sample_db, tmp_path)
     assert loader.returncode == 0, err
     assert out.startswith("loaded"), out
     added = int(out.split(" read, ")[1].split(" loaded")[0].replace(",", ""))
+    assert added > 0
+    added = _recorded_child_seen(db) - recorded_before  # practice.child_seen counts recorded episodes only
     assert added > 0
 
     new = {"compute": _figures(db), "frame": _frame(db), "cli": _cli(db, key)}

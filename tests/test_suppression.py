@@ -114,7 +114,7 @@ def test_any_order_and_parent_with_child_give_the_same_cells(sample_db):
 
 def test_shared_denominators_hide_the_same_cells(sample_db):
     cells = cli_json("indicators", "--db", sample_db.db_path, "--by", "ethnicity")
-    shared = ("practice.child_seen", "practice.voice_captured", "practice.identity_explored")
+    shared = ("practice.interpreter_professional", "practice.interpreter_informal", "practice.interpreter_not_provided")
     patterns = [{c["group"]: c["suppressed"] for c in cells if c["indicator"] == i} for i in shared]
     assert patterns[0] == patterns[1] == patterns[2]
     assert any(patterns[0].values())

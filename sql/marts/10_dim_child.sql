@@ -1,4 +1,4 @@
--- rebuilt after loading: children, episodes, disclosures
+-- rebuilt after loading: children, episodes, disclosures, referrals
 -- One row per child (pseudonymised key) seen in any extract, with the ethnicity used for breakdowns:
 -- the social care record where known, else the most recent known record from another agency, else Not known.
 CREATE OR REPLACE TABLE dim_child AS
@@ -7,6 +7,7 @@ all_children AS (
     SELECT child_key FROM records
     UNION SELECT child_key FROM stg_episodes
     UNION SELECT child_key FROM stg_disclosures
+    UNION SELECT child_key FROM stg_referrals
 ),
 resolved AS (
     SELECT child_key,
