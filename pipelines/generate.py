@@ -236,7 +236,27 @@ def _episode_chunk(rng, people: dict, child, agency, counters) -> pl.DataFrame:
         "voice_recorded": _flag(rng, voice_p, m, blank=0.01),
         "identity_explored": _flag(rng, identity_p, m, blank=0.01),
         "interpreter_type": _text(INTERPRETERS, interpreter),
+        "_group": group,  # not written: the referrals drawn from this chunk's social care referrals need it
     })
+
+
+NFA_BY_GROUP = np.array([0.10, 0.13, 0.16, 0.12, 0.12])  # referrals closed with no further action, by GROUPS
+NEED_W = [45, 2, 3, 20, 5, 1, 1, 3, 15, 5]  # primary need N0..N9, roughly as the CIN census reports
+
+
+def _referrals(rng: np.random.Generator, referrals: pl.DataFrame) -> pl.DataFrame:
+    """referrals.csv: one per social care referral episode (child and date), with its outcome."""
+    referrals = referrals.unique(["child_id", "episode_date"], keep="first", maintain_order=True)
+    m, group = referrals.height, referrals["_group"].to_numpy()
+    nfa = np.where(rng.random(m) < NFA_BY_GROUP[group], 0, 1)
+    nfa[rng.random(m) < 0.02] = 2
+    days = np.where(nfa == 0, rng.integers(0, 10, m), rng.integers(20, 400, m)).astype("timedelta64[D]")
+    closed = referrals["episode_date"].to_numpy() + days
+    closed = np.where(closed <= END, closed, np.datetime64("NaT"))
+    return pl.DataFrame({
+        "child_id": referrals["child_id"], "agency": "social_care", "referral_date": referrals["episode_date"],
+        "referral_nfa": _text(YN, nfa), "primary_need": _text([f"N{i}" for i in range(10)], _pick(rng, m, NEED_W)),
+        "closure_date": pl.Series(closed).cast(pl.Date)})
 
 
 def _disclosures(rng, people: dict, child, agency, n: int) -> pl.DataFrame:
@@ -350,7 +370,7 @@ def _population(scale: float) -> pl.DataFrame:
 
 
 def generate(out_dir: pathlib.Path, seed: int = 42, scale: float = 1.0) -> dict[str, int]:
-    """Write reviews.csv, children.csv, episodes.csv, disclosures.csv, population.csv to out_dir; return rows per file name."""
+    """Write one CSV per contract kind (reviews.csv, children.csv, ...) to out_dir; return rows per file name."""
     out_dir = pathlib.Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     rows: dict[str, int] = {}
@@ -370,12 +390,15 @@ def generate(out_dir: pathlib.Path, seed: int = 42, scale: float = 1.0) -> dict[
     write("children.csv", _children_frame(stream(4), people, child, agency))
     counters = np.zeros(len(AGENCIES), dtype=np.int64)
     rows["episodes.csv"] = 0
+    referrals = []
     with open(out_dir / "episodes.csv", "wb") as handle:
         for i, start in enumerate(range(0, len(child), CHUNK_RECORDS)):
             part = slice(start, start + CHUNK_RECORDS)
             chunk = _episode_chunk(stream(5, i), people, child[part], agency[part], counters)
             chunk.select(COLUMNS["episodes.csv"]).write_csv(handle, include_header=(i == 0))
             rows["episodes.csv"] += chunk.height
+            referrals.append(chunk.filter((pl.col("agency") == "social_care") & (pl.col("episode_type") == "referral")))
     write("disclosures.csv", _disclosures(stream(6), people, child, agency, round(1_500 * scale)))
     write("population.csv", _population(scale))
+    write("referrals.csv", _referrals(stream(7), pl.concat(referrals)))
     return rows

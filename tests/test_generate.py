@@ -10,7 +10,7 @@ from pipelines.generate import generate
 from pipelines.normalise import normalise_column
 from pipelines.schema import KINDS
 
-FILES = ("reviews", "children", "episodes", "disclosures", "population")
+FILES = ("reviews", "children", "episodes", "disclosures", "population", "referrals")
 # Column order as written in design/data-contract.md sections 1-2.
 CONTRACT_HEADERS = {
     "reviews": "review_id,partnership,review_type,notification_date,incident_date,child_ethnicity,"
@@ -25,6 +25,7 @@ CONTRACT_HEADERS = {
     "identity_explored,interpreter_type",
     "disclosures": "disclosure_id,child_id,agency,disclosure_date,harm_type,action,action_date",
     "population": "area,ethnic_group,children",
+    "referrals": "child_id,agency,referral_date,referral_nfa,primary_need,closure_date",
 }
 
 

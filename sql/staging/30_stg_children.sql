@@ -1,5 +1,6 @@
 -- One row per child per agency record. `priority` orders records for resolving a child's
--- ethnicity: social care first, then the most recently loaded record.
+-- ethnicity: social care first, then the record whose source is dated latest (a CIN return's
+-- ReferenceDate, else the day it was loaded), then the most recently loaded.
 CREATE OR REPLACE VIEW stg_children AS
 WITH children AS (SELECT * FROM landing_children),
 final AS (
@@ -8,8 +9,7 @@ final AS (
            coalesce(e.major_group, 'Not known') AS record_ethnic_group,
            c.sex, CAST(c.date_of_birth || '-01' AS DATE) AS birth_month,
            c.first_language, c.interpreter_needed, c.disability,
-           (CASE WHEN c.agency = 'social_care' THEN 1 ELSE 0 END) * 1000000000000000
-               + c.load_id * 10000000000 + c.source_line AS priority
+           (c.agency = 'social_care', coalesce(c.as_of, DATE '0001-01-01'), c.load_id, c.source_line) AS priority
     FROM children c
     LEFT JOIN stg_ethnicity e ON e.code = c.ethnicity
 )
