@@ -134,7 +134,7 @@ def _rows(db: str | None, sql: str, params: list) -> list[dict]:
 
 def cmd_loads(args: argparse.Namespace) -> int:
     rows = _rows(args.db, "SELECT load_id, file, sha256, kind, rows_read, rows_loaded, rows_quarantined, status, "
-                          "started_at, finished_at, source FROM loads ORDER BY load_id", [])
+                          "started_at, finished_at FROM loads ORDER BY load_id", [])
     _print(rows, args.json, "{load_id:>4} {status:<9} {kind!s:<11} {rows_read:>9} read {rows_loaded:>9} loaded "
                             "{rows_quarantined:>7} quarantined  {file}")
     return 0
