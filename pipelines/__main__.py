@@ -50,6 +50,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("load", help="load CSV or XLSX extracts into the database")
     p.add_argument("paths", nargs="+", type=Path)
     p.add_argument("--kind", choices=list(KINDS), help="the extract's kind (default: detected from its columns)")
+    p.add_argument("--mapping", type=Path, help="an agency mapping file (YAML) for every file named: their columns, "
+                                                "codes and date formats to a contract kind (docs/sources/mapping.md)")
     _db_option(p)
 
     p = sub.add_parser("indicators", help="print every indicator the loaded data supports")
@@ -85,9 +87,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def cmd_load(args: argparse.Namespace) -> int:
     cfg = settings(args.db)
+    if args.mapping is not None and not args.mapping.is_file():
+        raise FileNotFoundError(f"mapping file {args.mapping} not found")
     failed = 0
     for path in args.paths:
-        result = load_file(path, cfg, args.kind)
+        result = load_file(path, cfg, args.kind, mapping=args.mapping)
         print(result.summary(), flush=True)
         failed += result.status == "failed"
     return 1 if failed else 0
