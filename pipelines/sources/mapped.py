@@ -73,7 +73,10 @@ def _yaml(path: Path, name: str) -> _Y:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        hint = " (put text starting with % in quotes, e.g. '%d.%m.%Y')" if "'%'" in problem else ""
+        hint = (" (put text starting with % in quotes, e.g. '%d.%m.%Y')" if "'%'" in problem
+                else " (indent with spaces, not tabs)" if "\\t" in problem
+                else " (check the indentation: the lines under a key are indented by the same number of spaces)"
+                if "block" in problem else "")
         raise FileProblem(name, f"is not valid YAML: {problem}{hint}",
                           line=mark.line + 1 if mark else None) from exc
     finally:
@@ -182,8 +185,10 @@ def read_mapping(path: Path, name: str | None = None) -> Mapping:
 
     missing = [c for c in kind.required if c not in columns and c not in fixed]
     if missing:
-        raise FileProblem(name, f"kind '{kind.name}' requires {', '.join(missing)}: map each under columns: "
-                                f"or give it under fixed:", column=missing[0])
+        one = "it" if len(missing) == 1 else "each"
+        raise FileProblem(name, f"kind '{kind.name}' requires {', '.join(missing)}, neither under columns: nor fixed:; "
+                                f"map {one} to a column of your file under columns:, or give {one} one value for "
+                                "every row under fixed:", column=missing[0])
 
     values: dict[str, dict[str, str | None]] = {}
     for column, y in _entries(entries.get("values"), name, "values").items():
