@@ -393,3 +393,22 @@ def test_upload_page_loads_an_agency_export_with_its_mapping(cfg, monkeypatch):
     assert any("30 read, 29 loaded, 1 quarantined" in s.value for s in at.success)
     assert any("northshire_police.yaml" in str(df.value.to_dict()) for df in at.dataframe)
     assert query(cfg, "SELECT count(*), min(agency), max(agency) FROM landing_episodes") == [(29, "police", "police")]
+
+
+def test_big_export_read_in_slices_and_again_whole_when_a_late_slice_needs_quoting(tmp_path, cfg, monkeypatch):
+    import pipelines.readers as readers
+
+    monkeypatch.setattr(readers, "CHUNK_BYTES", 300)  # a few rows per slice
+    rows = [[f"OC-{i}", "06.04.2023", f"K{i}", "Seen" if i % 2 else "Not Seen", "No", "n"] for i in range(40)]
+    rows[3][4] = "Yes - Other"  # no mapping: quarantined from an early slice
+    mapping = write(tmp_path / "police.yaml", POLICE_YAML)
+    plain = load_file(contacts(tmp_path, rows), cfg, mapping=mapping)
+    assert (plain.rows_read, plain.rows_loaded, plain.rows_quarantined) == (40, 39, 1)
+
+    rows[35][5] = "a note, with a comma"  # quoted: this late slice needs the full CSV reader
+    rows[36][4] = "Yes - BSL"
+    quoted = load_file(contacts(tmp_path, rows, "quoted.csv"), cfg, mapping=mapping)
+    assert (quoted.rows_read, quoted.rows_loaded, quoted.rows_quarantined) == (40, 38, 2)
+    got = [(q["line"], q["reason"]) for q in cli_json("quarantine", "--load-id", str(quoted.load_id))]
+    assert got == [(5, "no mapping for 'Yes - Other' in police.yaml (column 'Interpreter Used')"),
+                   (38, "no mapping for 'Yes - BSL' in police.yaml (column 'Interpreter Used')")]
