@@ -40,8 +40,8 @@ def iterparse(path: Path, name: str, **options):
 def syntax_problem(name: str, exc: etree.XMLSyntaxError) -> FileProblem:
     line, column = exc.position if exc.position else (None, None)
     message = str(exc.msg or exc).split(", line ")[0]
-    return FileProblem(name, f"is not well-formed XML: {message}" + (f" (column {column})" if column else ""),
-                       line=line)
+    where = f" at line {line}, column {column}" if line and column else ""
+    return FileProblem(name, f"is not well-formed XML: {message}{where}", line=line)
 
 
 def root_tag(path: Path, name: str) -> str:

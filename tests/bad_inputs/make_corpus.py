@@ -91,7 +91,7 @@ def xlsx(sheets: dict[str, list[list]], cached: dict[str, str | int] | None = No
                 import re
                 for ref, value in cached.items():
                     kind = b' t="str"' if isinstance(value, str) else b""
-                    data = re.sub(rb'<c r="%s"><f>(.*?)</f><v />' % ref.encode(),
+                    data = re.sub(rb'<c r="%s"><f>(.*?)</f><v(?: />|></v>)' % ref.encode(),  # <v></v> when openpyxl has lxml
                                   lambda m: b'<c r="%s"%s><f>%s</f><v>%s</v>' % (
                                       ref.encode(), kind, m.group(1), str(value).encode()), data)
             fixed = zipfile.ZipInfo(info.filename, date_time=(2024, 1, 1, 0, 0, 0))
