@@ -359,10 +359,15 @@ def _go_on(rng: random.Random, ep: Episode, since: int) -> None:
     for pp in ep.pre:
         if pp.end is None:
             pp.end = since + _tri(rng, 1, 200, 60)
-    if ends:
-        _closure(rng, ep, max(ends), T_CLOSE_WORK)
-    else:
-        _closure(rng, ep, since + _tri(rng, 1, 300, 60), T_CLOSE_WORK)
+    if not ends:
+        ends.append(since + _tri(rng, 1, 300, 60))
+    # open at `since`, so it closes after it; with no plan of either kind, as an assessment's outcome
+    _closure(rng, ep, max(max(ends), since + 1), T_CLOSE_WORK if ep.plans or ep.cpps else T_CLOSE_ASSESS)
+
+
+def _last_day(child: Child) -> int:
+    """The last day children's services can see the child: the day before their 18th birthday."""
+    return _eighteenth(child.birth) - 1 if child.birth is not None else 10**7
 
 
 def _cap_at_eighteen(rng: random.Random, ep: Episode, birth: int | None) -> None:
@@ -407,6 +412,7 @@ def _clip(ep: Episode, start: int, ref: int) -> Episode | None:
                   ep.icpc if ep.icpc is not None and start <= ep.icpc <= ref else None)
     if out.close is not None and out.close > ref:
         out.close = out.reason = None
+        out.nfa = False  # the decision comes after the reference date
     for a in ep.assessments:
         if a.start <= ref and (a.auth is None or a.auth >= start):
             done = a.auth is not None and a.auth <= ref
@@ -504,7 +510,7 @@ def _episodes_for(rng: random.Random, child: Child, y: _Year, first: int | None,
         return out
     out.append(shown)
     if shown.close is not None and shown.close < y.ref - 14 and rng.random() < REREFERRAL_SAME_YEAR:
-        latest = min(y.ref, shown.referral + 365)
+        latest = min(y.ref, shown.close + 365, _last_day(child))
         if shown.close + 1 <= latest:
             again = _episode(rng, rng.randint(shown.close + 1, latest), y.pre)
             _cap_at_eighteen(rng, again, child.birth)
@@ -607,19 +613,20 @@ def _carry(rng: random.Random, child: Child, y: _Year) -> tuple[str, Child] | No
         if open_eps or rng.random() >= REREFERRAL_FROM_PREVIOUS:
             return None
         last_close = max((ep.close or since) for ep in child.episodes) if child.episodes else since
-        earliest = max(y.start, last_close + 1, child.birth or 0)
-        if earliest > y.ref:
+        earliest, latest = max(y.start, last_close + 1, child.birth or 0), min(y.ref, _last_day(child))
+        if earliest > latest:
             return None
         kind = "rereferred"
-        kept = _episodes_for(rng, child, y, rng.randint(earliest, y.ref), False)
+        kept = _episodes_for(rng, child, y, rng.randint(earliest, latest), False)
         if not kept:
             return None
     elif kept[-1].close is not None and kept[-1].close < y.ref - 14 and rng.random() < REREFERRAL_SAME_YEAR:
-        latest = min(y.ref, kept[-1].close + 365)
-        again = _episode(rng, rng.randint(kept[-1].close + 1, latest), y.pre)
-        _cap_at_eighteen(rng, again, child.birth)
-        if (second := _clip(again, y.start, y.ref)) is not None:
-            kept.append(second)
+        latest = min(y.ref, kept[-1].close + 365, _last_day(child))
+        if kept[-1].close + 1 <= latest:
+            again = _episode(rng, rng.randint(kept[-1].close + 1, latest), y.pre)
+            _cap_at_eighteen(rng, again, child.birth)
+            if (second := _clip(again, y.start, y.ref)) is not None:
+                kept.append(second)
     child.episodes = kept
     if child.upn is None and child.birth is not None and rng.random() < 0.3:
         _upn(rng, child, y)  # some children get a UPN on starting school
