@@ -158,13 +158,14 @@ def test_header_aliases_value_maps_date_formats_and_fixed_values(tmp_path, cfg):
 
 def test_blank_can_be_mapped_and_yaml_words_stay_text(tmp_path, cfg):
     """`Yes:` and `1:` are read as the text written (plain YAML would make them true and 1)."""
-    mapping = write(tmp_path / "m.yaml", POLICE_YAML.replace("    No: not_needed\n", "    No: not_needed\n    '': unknown\n")
+    mapping = write(tmp_path / "m.yaml", POLICE_YAML.replace("    No: not_needed\n", "    No: not_needed\n    '': unknown\n"
+                                                                                   "    Not Recorded: ~\n")
                     .replace("    Seen: Y\n", "    Seen: Y\n    Yes: Y\n    1: Y\n"))
-    rows = CONTACTS + [["OC-5", "10.04.2023", "K5", "yes", "No", ""], ["OC-6", "10.04.2023", "K6", "1", "No", ""]]
+    rows = CONTACTS + [["OC-5", "10.04.2023", "K5", "yes", "No", ""], ["OC-6", "10.04.2023", "K6", "1", "Not Recorded", ""]]
     result = load_file(contacts(tmp_path, rows), cfg, mapping=mapping)
     assert (result.rows_loaded, result.rows_quarantined) == (6, 0), result.message
     got = dict(query(cfg, "SELECT episode_id, interpreter_type FROM landing_episodes"))
-    assert got["OC-4"] == "unknown"
+    assert got["OC-4"] == "unknown" and got["OC-6"] is None  # '' maps blanks; ~ maps a value to blank
     assert dict(query(cfg, "SELECT episode_id, child_seen FROM landing_episodes WHERE episode_id IN ('OC-5', 'OC-6')")) \
         == {"OC-5": "Y", "OC-6": "Y"}
 

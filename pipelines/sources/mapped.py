@@ -235,7 +235,7 @@ def read_mapping(path: Path, name: str | None = None) -> Mapping:
 
 
 def _as_reason(problem: str) -> str:
-    """A validation reason read after 'is': 'not one of: Y, N' -> 'not one of: Y, N'."""
+    """A validation reason worded to follow "... is": 'not one of: Y, N' reads so already."""
     return problem if problem.startswith("not ") else f"refused by the contract ({problem})"
 
 
