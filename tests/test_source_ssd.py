@@ -17,7 +17,7 @@ import pytest
 
 from pipelines import exports, quality
 from pipelines.loader import WITHHELD, load_file
-from pipelines.readers import LINE, read_table
+from pipelines.readers import LINE
 from pipelines.schema import KINDS
 from pipelines.sources import Context, open_file, registry
 from pipelines.sources import ssd
@@ -124,6 +124,8 @@ def every_indicator(db: Path) -> list[dict]:
     (["s47e_s47_enquiry_id", "s47e_person_id"], "ssd_s47_enquiry"),
     (["cin_plan_id", "cinp_person_id", "cinp_cin_plan_start_date"], "ssd_cin_plans"),  # Mosaic's plan id
     (["cppl_cp_plan_id", "cppl_person_id"], "ssd_cp_plans"),
+    (["pers_person_id", "child_id", "agency"], "ssd_person"),  # its record id alone is enough
+    (["cinv_cin_visit_id"], "ssd_cin_visits"),
 ])
 def test_each_table_is_recognised_by_its_columns(header, table):
     assert ssd.recognise(header).name == table
@@ -134,6 +136,7 @@ def test_contract_files_are_left_to_the_contract_source():
     for kind in KINDS.values():
         assert not ssd.claims([c.name for c in kind.columns] + [LINE]), kind.name
     assert not ssd.claims(["child_id", "agency", "pers_note"])  # one SSD-like name is not an SSD table
+    assert not ssd.claims([c.name for c in KINDS["episodes"].columns] + ["cin_plan_id"])  # a name anyone may use
     names = [s.name for s in registry()]
     assert names.index("ssd") < names.index("contract")
 
@@ -445,8 +448,10 @@ def test_a_large_ssd_file_read_in_slices_maps_every_slice(tmp_path, cfg, monkeyp
 
 def test_a_misaligned_row_is_quarantined_once_keeping_none_of_its_fields(tmp_path, cfg):
     path = tmp_path / "ssd_cin_episodes.csv"
-    header = "cine_referral_id,cine_person_id,cine_referral_date,cine_cin_primary_need_code,cine_referral_nfa,cine_close_date"
+    header = ("cine_referral_id,cine_person_id,cine_referral_date,cine_cin_primary_need_code,cine_referral_nfa,"
+              "cine_close_date")
     path.write_text(f'{header}\n801,QZP1001,2024-04-03 00:00:00.000,N1,N,\n"802,{FORENAME}1,QZP1002\n')
     result = load_file(path, cfg)
     assert (result.rows_read, result.rows_loaded, result.rows_quarantined) == (2, 1, 1)
     assert [(q["line"], q["column"], q["value"]) for q in cli_json("quarantine")] == [(3, None, None)]
+    assert hits(cfg.db_path.read_bytes()) == []

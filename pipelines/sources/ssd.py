@@ -101,6 +101,7 @@ class Output:
 @dataclass(frozen=True)
 class Table:
     name: str
+    ids: tuple[str, ...]  # the table's own record id (a name no other SSD table uses): enough to recognise it
     columns: tuple[str, ...]  # the table's columns in the SSD (any version, any system): recognition only
     outputs: tuple[Output, ...]
 
@@ -120,7 +121,7 @@ def _episode(id_column: str | tuple[str, ...], prefix: str, person: str, date: s
 
 
 TABLES = (
-    Table("ssd_person",
+    Table("ssd_person", ("pers_person_id",),
           ("pers_legacy_id", "legacy_id", "pers_person_id", "pers_upn", "pers_forename", "pers_surname", "pers_sex",
            "pers_gender", "pers_ethnicity", "pers_dob", "pers_single_unique_id", "pers_common_child_id",
            "pers_upn_unknown", "pers_send_flag", "pers_expected_dob", "pers_death_date", "pers_is_mother",
@@ -129,17 +130,17 @@ TABLES = (
                                "ethnicity": _f("pers_ethnicity", convert=_ethnicity),
                                "date_of_birth": _f("pers_dob", convert=_date)},
                   {"agency": AGENCY}),)),
-    Table("ssd_cin_visits",
+    Table("ssd_cin_visits", ("cinv_cin_visit_id",),
           ("cinv_cin_visit_id", "cinv_person_id", "cinv_cin_plan_id", "cinv_cin_visit_date", "cinv_cin_visit_seen",
            "cinv_cin_visit_seen_alone", "cinv_cin_visit_bedroom"),
           (_episode("cinv_cin_visit_id", "cinv-", "cinv_person_id", "cinv_cin_visit_date", "cin_visit",
                     child_seen="cinv_cin_visit_seen", seen_alone="cinv_cin_visit_seen_alone"),)),
-    Table("ssd_cp_visits",
+    Table("ssd_cp_visits", ("cppv_cp_visit_id",),
           ("cppv_cp_visit_id", "cppv_person_id", "cppv_cp_plan_id", "cppv_cp_visit_date", "cppv_cp_visit_seen",
            "cppv_cp_visit_seen_alone", "cppv_cp_visit_bedroom"),
           (_episode("cppv_cp_visit_id", "cppv-", "cppv_person_id", "cppv_cp_visit_date", "cp_visit",
                     child_seen="cppv_cp_visit_seen", seen_alone="cppv_cp_visit_seen_alone"),)),
-    Table("ssd_cin_episodes",
+    Table("ssd_cin_episodes", ("cine_referral_id",),
           ("cine_referral_id", "cine_person_id", "cine_referral_date", "cine_cin_primary_need_code",
            "cine_referral_source_code", "cine_referral_source_desc", "cine_referral_outcome_json", "cine_referral_nfa",
            "cine_close_reason", "cine_close_date", "cine_referral_team", "cine_referral_worker_id"),
@@ -148,22 +149,22 @@ TABLES = (
                                 "closure_date": _f("cine_close_date", convert=_date)},
                   {"agency": AGENCY}),
            _episode("cine_referral_id", "cine-", "cine_person_id", "cine_referral_date", "referral"))),
-    Table("ssd_cin_assessments",
+    Table("ssd_cin_assessments", ("cina_assessment_id",),
           ("cina_assessment_id", "cina_person_id", "cina_referral_id", "cina_assessment_start_date",
            "cina_assessment_child_seen", "cina_assessment_auth_date", "cina_assessment_outcome_json",
            "cina_assessment_outcome_nfa", "cina_assessment_team", "cina_assessment_worker_id"),
           (_episode("cina_assessment_id", "cina-", "cina_person_id", "cina_assessment_start_date",
                     "assessment", child_seen="cina_assessment_child_seen"),)),
-    Table("ssd_s47_enquiry",
+    Table("ssd_s47_enquiry", ("s47e_s47_enquiry_id",),
           ("s47e_s47_enquiry_id", "s47e_referral_id", "s47e_person_id", "s47e_s47_start_date", "s47e_s47_end_date",
            "s47e_s47_nfa", "s47e_s47_outcome_json", "s47e_s47_completed_by_team", "s47e_s47_completed_by_worker_id"),
           (_episode("s47e_s47_enquiry_id", "s47e-", "s47e_person_id", "s47e_s47_start_date", "s47"),)),
-    Table("ssd_cin_plans",
+    Table("ssd_cin_plans", ("cinp_cin_plan_id",),
           ("cinp_cin_plan_id", "cin_plan_id", "cinp_referral_id", "cinp_person_id", "cinp_cin_plan_start_date",
            "cinp_cin_plan_end_date", "cinp_cin_plan_team", "cinp_cin_plan_worker_id"),
           (_episode(("cinp_cin_plan_id", "cin_plan_id"), "cinp-", "cinp_person_id",
                     "cinp_cin_plan_start_date", "cin_plan"),)),
-    Table("ssd_cp_plans",
+    Table("ssd_cp_plans", ("cppl_cp_plan_id",),
           ("cppl_cp_plan_id", "cppl_referral_id", "cppl_icpc_id", "cppl_person_id", "cppl_cp_plan_start_date",
            "cppl_cp_plan_end_date", "cppl_cp_plan_ola", "cppl_cp_plan_initial_category",
            "cppl_cp_plan_latest_category"),
@@ -205,11 +206,11 @@ def _overlap(table: Table, columns: set[str]) -> int:
 
 
 def recognise(columns: list[str] | tuple[str, ...]) -> Table | str | None:
-    """The SSD table a normalised header belongs to (the loaded table sharing most columns with
-    it, at least two), the name of an SSD table not loaded here, or None: not an SSD table."""
+    """The SSD table a normalised header belongs to (the loaded table with its record id or the
+    most columns in common, at least two), the name of an SSD table not loaded here, or None."""
     present = set(columns)
-    best = max(TABLES, key=lambda t: _overlap(t, present))
-    if _overlap(best, present) >= 2:
+    best = max(TABLES, key=lambda t: (bool(present & set(t.ids)), _overlap(t, present)))
+    if present & set(best.ids) or _overlap(best, present) >= 2:
         return best
     return next((name for name, signature in IGNORED.items() if set(signature) <= present), None)
 
