@@ -47,7 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m pipelines", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
 
-    p = sub.add_parser("load", help="load CSV or XLSX extracts into the database")
+    p = sub.add_parser("load", help="load extracts (contract CSV/XLSX, CIN census XML, SSD tables, mapped agency files)")
     p.add_argument("paths", nargs="+", type=Path)
     p.add_argument("--kind", choices=list(KINDS), help="the extract's kind (default: detected from its columns)")
     p.add_argument("--mapping", type=Path, help="an agency mapping file (YAML) for every file named: their columns, "

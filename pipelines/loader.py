@@ -55,8 +55,12 @@ class LoadResult:
 
 
 def sha256_of(*paths: Path) -> str:
+    """One file's digest; for a file and its mapping, each but the first is preceded by its size,
+    so no two pairs of files can run together into the same bytes."""
     h = hashlib.sha256()
-    for path in paths:
+    for n, path in enumerate(paths):
+        if n:
+            h.update(b"\x00%d\x00" % path.stat().st_size)
         with path.open("rb") as f:
             while chunk := f.read(1 << 20):
                 h.update(chunk)
@@ -77,6 +81,8 @@ def load_file(path: Path, settings: Settings, kind_name: str | None = None, disp
     try:
         if kind_name is not None and kind_name not in KINDS:
             raise FileProblem(name, f"unknown kind {kind_name!r}; choose one of {', '.join(KINDS)}")
+        if mapping is not None and not mapping.is_file():
+            raise FileProblem(name, f"mapping file {mapping.name} not found")
         with _timed(timings, "hash"):
             digest = sha256_of(path, *([mapping] if mapping else []))
             previous = _previous_load(settings, digest)

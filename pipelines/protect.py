@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from . import audit as aud
 from .release import (PUBLIC_MEASURES, SCOPE_KEYS, UNITS, FactRelease, Figure, _has_units, _value, is_quality_key,
-                      key_text)
+                      is_source_key, key_text)
 from .suppression import is_small, revealed_counts
 
 
@@ -44,9 +44,15 @@ def _primary(fr: FactRelease, threshold: int) -> None:
 def _lines(fr: FactRelease) -> dict[str, list[tuple[aud.Key, list[aud.Key]]]]:
     """Additivity lines for the main tables and for the data-quality tables."""
     additive = set(fr.fact.dims) | {"reporting_year", "agency", "partnership"}
-    main = aud.relations(fr.cells, additive)
-    quality = aud.relations([k for k in fr.cells if is_quality_key(k)], additive)
-    return {"main": main, "quality": quality}
+    main = aud.relations([k for k in fr.cells if not is_source_key(k)], additive)
+    quality = aud.relations([k for k in fr.cells if is_quality_key(k)], additive | {"source"})
+    by_source = [(p, kids) for p, kids in quality if any(is_source_key(k) for k in kids)]
+    return {"main": main, "quality": quality, "units": main + by_source}
+
+
+def _line_set(lines: dict, measure_name: str) -> list:
+    """Completeness counts add up along the quality lines; record counts also across sources."""
+    return lines["quality" if measure_name.startswith("filled:") else "units" if measure_name == UNITS else "main"]
 
 
 def _secondary(fr: FactRelease, lines: dict, threshold: int) -> None:
@@ -100,7 +106,7 @@ def model(fr: FactRelease, lines: dict, published: set[aud.Var] | None = None) -
     units = _has_units(fr.fact) and UNITS in known
     m = aud.Model(values, published, at_least_one={(UNITS, k) for k in fr.cells} if units else set())
     for name in sorted(known):
-        for parent, children in lines["quality" if name.startswith("filled:") else "main"]:
+        for parent, children in _line_set(lines, name):
             if (name, parent) in values:
                 m.equalities.append(((name, parent), [(name, c) for c in children if (name, c) in values]))
     quantities: dict[frozenset, tuple[str, aud.Expr]] = {}
@@ -215,7 +221,7 @@ def _fix(fr: FactRelease, problem: aud.Problem, lines: dict, published: set[aud.
         if problem.kind == "shown" or shown_anywhere(key):
             hide(key)
             continue
-        line_set = lines["quality" if name.startswith("filled:") else "main"]
+        line_set = _line_set(lines, name)
         if again:
             for parent in [p for p, kids in line_set if key in kids and shown_anywhere(p) and not _is_headline(p)]:
                 hide(parent)

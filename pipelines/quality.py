@@ -32,9 +32,15 @@ def quarantine_reasons(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 COMPLETENESS_KINDS = tuple(QUALITY_FACTS)  # the kinds whose completeness the release publishes
 
 
+SOURCE_NAMES = {"contract": "Contract CSV/XLSX", "cin_census": "CIN census return", "ssd": "SSD tables",
+                "mapping": "Mapped agency file"}
+
+
 def completeness(con: duckdb.DuckDBPyConnection, kind: str, show_small: bool = False) -> pd.DataFrame:
-    """Share of records with each optional column filled, per agency, from the protected release:
-    a share times its record count is a count, so it is hidden wherever the release hides it."""
+    """Share of records with each optional column filled, per agency and per agency and source, from
+    the protected release: a share times its record count is a count, so it is hidden wherever the
+    release hides it. A source that cannot carry a column (the CIN census has no child-seen flag)
+    shows as empty here, rather than as 'not seen' in the indicator."""
     try:
         cells = query(con, "SELECT figure, key, numerator, denominator, hidden FROM release_cells "
                            "WHERE figure LIKE ? ORDER BY key", [f"quality.{kind}.%"])
@@ -43,8 +49,9 @@ def completeness(con: duckdb.DuckDBPyConnection, kind: str, show_small: bool = F
     cells = cells[cells["key"] != ""]  # per agency; the overall row adds nothing a reader needs
     rows = []
     for key, group in cells.groupby("key", sort=True):
+        parts = dict(p.split("=", 1) for p in key.split("|"))
         shown = group if show_small else group[~group["hidden"]]
-        row = {"agency": key.removeprefix("agency="),
+        row = {"agency": parts["agency"], "source": SOURCE_NAMES.get(parts.get("source"), parts.get("source", "All sources")),
                "records": int(group["denominator"].iloc[0]) if not shown.empty else "c"}
         for _, c in group.iterrows():
             visible = show_small or not c["hidden"]

@@ -33,7 +33,7 @@ from .schema import CHILD_KINDS, KINDS
 from .suppression import is_small
 
 HIERARCHY = {"ethnicity": "ethnic_group", "month": "reporting_year"}  # a child value implies its parent's
-KEY_ORDER = (*DIMENSIONS, "partnership", "period")
+KEY_ORDER = (*DIMENSIONS, "partnership", "period", "source")  # source: data-quality cells only
 UNITS = "count(*)"  # rows of the fact: a listed cell has at least one
 QUALITY_FACTS = {k: KINDS[k].fact for k in sorted(CHILD_KINDS)}  # completeness is published for these
 SCOPE_KEYS = ("reporting_year", "agency", "partnership", "period")
@@ -83,8 +83,14 @@ def make_key(conditions: dict[str, str]) -> aud.Key:
 
 
 def is_quality_key(key: aud.Key) -> bool:
-    """Data-quality figures are published overall and per agency only."""
-    return {d for d, _ in key} <= {"agency"}
+    """Data-quality figures are published overall, per agency, and per agency and source."""
+    return {d for d, _ in key} <= {"agency", "source"}
+
+
+def is_source_key(key: aud.Key) -> bool:
+    """A data-quality cell of one agency's records from one source (a CIN return, an SSD table...):
+    it holds only record counts and completeness, no indicator."""
+    return any(d == "source" for d, _ in key)
 
 
 def key_text(key: aud.Key) -> str:
@@ -245,16 +251,20 @@ def _count(con: duckdb.DuckDBPyConnection, fr: FactRelease, periods: list[str]) 
 
 
 def _count_quality(con: duckdb.DuckDBPyConnection, fr: FactRelease) -> None:
-    """Completeness per agency: records with each optional column filled."""
+    """Completeness overall, per agency, and per agency and source: records with each optional
+    column filled (a source that cannot carry a column shows as not filled, not as 'no')."""
     kind = KINDS[next(k for k, f in QUALITY_FACTS.items() if f == fr.fact.name)]
     optional = [c.name for c in kind.columns if not c.required]
     filled = ", ".join(f'count("{c}") AS "{c}"' for c in optional)
-    rows = con.execute(f"SELECT agency, GROUPING(agency) AS gid, {filled} FROM landing_{kind.name} "
-                       "GROUP BY GROUPING SETS ((), (agency))")
-    for row in rows.fetchall():
-        key = make_key({} if row[1] else {"agency": row[0]})
+    rows = con.execute(f"SELECT agency, coalesce(loads.source, 'contract') AS source, GROUPING(agency, source) AS gid, "
+                       f"count(*) AS units, {filled} FROM landing_{kind.name} LEFT JOIN loads USING (load_id) "
+                       "GROUP BY GROUPING SETS ((), (agency), (agency, source))")
+    for agency, source, gid, units, *counts in rows.fetchall():
+        key = make_key({} if gid == 3 else {"agency": agency} if gid == 1 else {"agency": agency, "source": source})
+        if gid == 0:
+            fr.cells[key] = {UNITS: int(units)}
         if key in fr.cells:
-            fr.cells[key].update({f"filled:{c}": int(v) for c, v in zip(optional, row[2:])})
+            fr.cells[key].update({f"filled:{c}": int(v) for c, v in zip(optional, counts)})
 
 
 SPARSE = 0.25  # a breakdown with more than this share of small cells is not published by default

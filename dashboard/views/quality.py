@@ -8,7 +8,7 @@ from pipelines import quality
 PLAIN = {"load_id": "Load", "file": "File", "kind": "Kind", "status": "Status", "rows_read": "Rows read",
          "rows_loaded": "Rows loaded", "rows_quarantined": "Rows quarantined", "message": "Message",
          "started_at": "Started", "finished_at": "Finished", "line": "Line", "column": "Column", "value": "Value",
-         "reason": "Reason", "rows": "Rows", "agency": "Agency", "records": "Records"}
+         "reason": "Reason", "rows": "Rows", "agency": "Agency", "records": "Records", "source": "Source"}
 view = st.session_state["view"]
 ui.page_header("Data quality", "Every load with its row accounting (rows read = loaded + quarantined), "
                "the rows that broke the data contract and why, and how complete each column is.", view.show_small)
@@ -30,15 +30,18 @@ else:
     st.caption("Line numbers count the header as line 1. Child identifiers are never shown.")
     ui.table_with_downloads(rows.rename(columns=PLAIN), "quarantine", view.show_small, "dq_rows")
 
-st.subheader("Completeness by agency")
-st.caption("Share of records with each optional column filled in. A share times its records is a count, so "
-           "shares are hidden (blank) where the published figures hide that count, and records (c) where every share is.")
+st.subheader("Completeness by agency and source")
+st.caption("Share of records with each optional column filled in, for each agency (all sources) and each source "
+           "it was loaded from. Indicators count only what was recorded, so a column a source cannot carry (the CIN "
+           "census has no child-seen flag) shows here as empty, not as 'not seen'. A share times its records is a "
+           "count, so shares are hidden (blank) where the published figures hide that count, and records (c) where "
+           "every share is.")
 for kind in quality.COMPLETENESS_KINDS:
     frame = tables[f"complete_{kind}"]
     if frame.empty:
         continue
     st.markdown(f"**{kind.capitalize()}**")
-    cols = [c for c in frame.columns if c not in ("agency", "records")]
+    cols = [c for c in frame.columns if c not in ("agency", "source", "records")]
     st.dataframe(frame, hide_index=True, width="stretch",
                  column_config={c: st.column_config.ProgressColumn(c, format="percent", min_value=0, max_value=1) for c in cols})
     ui.downloads(frame, f"completeness_{kind}", view.show_small, f"dq_{kind}")
