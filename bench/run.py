@@ -2,7 +2,8 @@
 
 Everything is compared with a baseline measured in the same run on the same
 machine (DuckDB's own read_csv of the same file), because shared machines are
-noisy. Results go to bench/results.json and bench/results.md.
+noisy. Results go to bench/results.json and bench/results.md. The CIN census XML section
+(bench/cin.py) is compared with a bare lxml iterparse of the same return; `--only cin` runs it alone.
 """
 from __future__ import annotations
 
@@ -16,22 +17,39 @@ import sys
 import time
 from pathlib import Path
 
+from bench import cin
+
 REPO = Path(__file__).resolve().parent.parent
 DATA = REPO / "bench" / "data"
 KINDS = ("children", "episodes", "disclosures", "population", "reviews")
 
 
+# The child's own peak, reported at its exit: Linux carries a parent's peak RSS over into the
+# ru_maxrss of a child it spawns (kept across exec), so wait4 alone would report this process's
+# size whenever it is the larger (an empty child of a 600 MB parent "peaked" at 613 MB).
+OWN_PEAK = ("import atexit, sys\n"
+            "def _own_peak():\n"
+            "    try:\n"
+            "        with open('/proc/self/status') as f:\n"
+            "            kb = next(line.split()[1] for line in f if line.startswith('VmHWM:'))\n"
+            "        sys.stderr.write(f'\\n@@peak_kb {kb}\\n')\n"
+            "    except (OSError, StopIteration):\n"
+            "        pass\n"
+            "atexit.register(_own_peak)\n")
+
+
 def run_measured(code: str, env: dict | None = None) -> tuple[float, int, str]:
-    """Run Python code in a fresh process: (wall seconds, peak RSS in MB, stdout)."""
+    """Run Python code in a fresh process: (wall seconds, the process's own peak RSS in MB, stdout)."""
     start = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    proc = subprocess.Popen([sys.executable, "-c", OWN_PEAK + code], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             cwd=REPO, env={**os.environ, **(env or {})})
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - start
     out, err = proc.stdout.read().decode(), proc.stderr.read().decode()
     if os.waitstatus_to_exitcode(status) != 0:
         raise RuntimeError(f"benchmark step failed:\n{err[-3000:]}")
-    return wall, usage.ru_maxrss // 1024, out
+    peaks = [line.split()[1] for line in err.splitlines() if line.startswith("@@peak_kb ")]
+    return wall, (int(peaks[-1]) if peaks else usage.ru_maxrss) // 1024, out
 
 
 def generate(scale: float) -> Path:
@@ -147,6 +165,8 @@ def app_render(db: Path, repeats: int) -> dict:
 
 
 def markdown(r: dict) -> str:
+    if "national" not in r:  # only the CIN section has been run so far
+        return "\n".join([f"# Benchmark results ({r['when']}, {r['machine']})", *cin.markdown(r["cin"])])
     big, small = r["national"], r["small"]
     lines = [f"# Benchmark results ({r['when']}, {r['machine']})", "",
              f"National scale: {big['loads']['children']['rows']:,} child records, "
@@ -168,7 +188,26 @@ def markdown(r: dict) -> str:
         lines += ["", "## Page render on the sample data (AppTest, ms)", "", "| page | median | max |", "|---|---|---|"]
         lines += [f"| {k} | {v['median_ms']} | {v['max_ms']} |" for k, v in r["render"].items()]
     lines += ["", f"Smaller run for scaling: {small['loads']['episodes']['rows']:,} episodes.", ""]
+    if r.get("cin"):
+        when = r["cin"].get("when", r["when"])
+        lines += cin.markdown(r["cin"], f"; run {when}, after the rest" if when != r["when"] else "")
     return "\n".join(lines)
+
+
+def cin_only(children: int) -> None:
+    """`--only cin`: the CIN section alone, recorded beside the last full run's results (kept)."""
+    DATA.mkdir(parents=True, exist_ok=True)
+    path = REPO / "bench" / "results.json"
+    result = json.loads(path.read_text()) if path.exists() else {
+        "when": time.strftime("%Y-%m-%d %H:%M"), "machine": f"{platform.machine()}, {os.cpu_count()} cores"}
+    print(f"cin: {children:,} children", flush=True)
+    result["cin"] = {**cin.run(DATA, children), "when": time.strftime("%Y-%m-%d %H:%M")}
+    if "targets" in result:  # the full run's table: its CIN rows replaced by this run's
+        result["targets"] = [t for t in result["targets"] if not t["measure"].startswith("CIN")] + \
+            result["cin"].get("targets", [])
+    path.write_text(json.dumps(result, indent=1))
+    (REPO / "bench" / "results.md").write_text(markdown(result))
+    print(markdown(result))
 
 
 def main() -> None:
@@ -176,7 +215,11 @@ def main() -> None:
     parser.add_argument("--scale", type=float, default=200, help="generator scale; 200 = 1M children, 10M episodes")
     parser.add_argument("--repeats", type=int, default=15)
     parser.add_argument("--no-render", action="store_true", help="skip the AppTest page renders")
+    parser.add_argument("--only", choices=("cin",), help="run one section alone, keeping the other results")
+    parser.add_argument("--cin-children", type=int, default=100_000, help="children in the CIN census return")
     args = parser.parse_args()
+    if args.only == "cin":
+        return cin_only(args.cin_children)
     DATA.mkdir(parents=True, exist_ok=True)
     result = {"when": time.strftime("%Y-%m-%d %H:%M"), "machine": f"{platform.machine()}, {os.cpu_count()} cores",
               "scale": args.scale}
@@ -189,6 +232,8 @@ def main() -> None:
         loads = load_all(folder, db)
         result[label] = {"floor_seconds": round(floor_s, 2), "loads": loads, "release": release_summary(db),
                          "queries": page_queries(db, args.repeats) if label == "national" else {}}
+    print(f"cin: {args.cin_children:,} children", flush=True)
+    result["cin"] = cin.run(DATA, args.cin_children)
     if not args.no_render:
         sample = DATA / "sample.duckdb"
         load_all(REPO / "sample_data", sample)
@@ -206,6 +251,7 @@ def main() -> None:
         {"measure": f"ingest time growth for {rows:.1f}x rows", "value": f"{growth:.2f}x", "target": "<= 11x",
          "met": growth <= 11},
     ]
+    result["targets"] += result["cin"].get("targets", [])
     if result.get("render"):
         worst = max(v["median_ms"] for v in result["render"].values())
         result["targets"].append({"measure": "slowest page render (sample data)", "value": f"{worst} ms",
