@@ -7,6 +7,7 @@ import pandas as pd
 from .catalogue import by_id
 from .metrics import Filters
 from .release import QUALITY_FACTS
+from .sources import registry
 
 
 def query(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> pd.DataFrame:
@@ -32,10 +33,6 @@ def quarantine_reasons(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 COMPLETENESS_KINDS = tuple(QUALITY_FACTS)  # the kinds whose completeness the release publishes
 
 
-SOURCE_NAMES = {"contract": "Contract CSV/XLSX", "cin_census": "CIN census return", "ssd": "SSD tables",
-                "mapping": "Mapped agency file"}
-
-
 def completeness(con: duckdb.DuckDBPyConnection, kind: str, show_small: bool = False) -> pd.DataFrame:
     """Share of records with each optional column filled, per agency and per agency and source, from
     the protected release: a share times its record count is a count, so it is hidden wherever the
@@ -47,11 +44,13 @@ def completeness(con: duckdb.DuckDBPyConnection, kind: str, show_small: bool = F
     except duckdb.CatalogException:
         return pd.DataFrame()
     cells = cells[cells["key"] != ""]  # per agency; the overall row adds nothing a reader needs
+    titles = {s.name: s.title for s in registry()}
     rows = []
     for key, group in cells.groupby("key", sort=True):
         parts = dict(p.split("=", 1) for p in key.split("|"))
         shown = group if show_small else group[~group["hidden"]]
-        row = {"agency": parts["agency"], "source": SOURCE_NAMES.get(parts.get("source"), parts.get("source", "All sources")),
+        source = parts.get("source")
+        row = {"agency": parts["agency"], "source": titles.get(source, source) if source else "All sources",
                "records": int(group["denominator"].iloc[0]) if not shown.empty else "c"}
         for _, c in group.iterrows():
             visible = show_small or not c["hidden"]

@@ -289,28 +289,26 @@ def _cell_text(value: object) -> str | None:
     return str(value)
 
 
-def _read_xlsx(path: Path, kind_hint: str | None) -> RawTable:
-    from openpyxl import load_workbook  # imported here: CSV-only runs should not pay for it
+def sheet_rows(path: Path, name: str, choose) -> tuple[str, list[tuple]]:
+    """(title, every row's values) of the sheet `choose(book)` picks from a workbook."""
     from zipfile import BadZipFile
+
+    from openpyxl import load_workbook  # imported here: CSV-only runs should not pay for it
 
     try:
         book = load_workbook(path, read_only=True, data_only=True)
     except (BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise FileProblem(path.name, f"is not a readable Excel workbook ({exc})") from exc
+        raise FileProblem(name, f"is not a readable Excel workbook ({exc})") from exc
     try:
-        names = {s.lower(): s for s in book.sheetnames}
-        sheet = book[names.get(kind_hint or "", "")] if (kind_hint or "") in names else None
-        sheet = sheet or next((book[names[k]] for k in KINDS if k in names), book.worksheets[0])
-        rows = list(sheet.iter_rows(values_only=True))
+        sheet = choose(book)
+        return sheet.title, list(sheet.iter_rows(values_only=True))
     finally:
         book.close()
-    known = {c.name for k in KINDS.values() for c in k.columns}
-    header_at = next((i for i, r in enumerate(rows[:HEADER_SCAN_ROWS])
-                      if len({normalise_header(v) for v in r} & known) >= 2), None)
-    if header_at is None:
-        raise FileProblem(path.name, f"sheet '{sheet.title}' has no header row with contract columns "
-                                     f"in its first {HEADER_SCAN_ROWS} rows", line=1)
-    columns = _unique([normalise_header(v) for v in rows[header_at]], path.name)
+
+
+def rows_table(rows: list[tuple], header_at: int, name: str) -> RawTable:
+    """A sheet's rows below its header as an all-text table; blank rows skipped, sheet row numbers kept."""
+    columns = _unique([normalise_header(v) for v in rows[header_at]], name)
     body, lines = [], []
     for i, r in enumerate(rows[header_at + 1:], start=header_at + 2):
         cells = [_cell_text(v) for v in r] + [None] * (len(columns) - len(r))
@@ -319,3 +317,19 @@ def _read_xlsx(path: Path, kind_hint: str | None) -> RawTable:
             lines.append(i)
     frame = pl.DataFrame(body or None, schema={c: pl.String for c in columns}, orient="row")
     return RawTable(frame.with_columns(pl.Series(LINE, lines, dtype=pl.Int64)), excel=True, bad_rows=[])
+
+
+def _read_xlsx(path: Path, kind_hint: str | None) -> RawTable:
+    def choose(book):
+        names = {s.lower(): s for s in book.sheetnames}
+        sheet = book[names.get(kind_hint or "", "")] if (kind_hint or "") in names else None
+        return sheet or next((book[names[k]] for k in KINDS if k in names), book.worksheets[0])
+
+    title, rows = sheet_rows(path, path.name, choose)
+    known = {c.name for k in KINDS.values() for c in k.columns}
+    header_at = next((i for i, r in enumerate(rows[:HEADER_SCAN_ROWS])
+                      if len({normalise_header(v) for v in r} & known) >= 2), None)
+    if header_at is None:
+        raise FileProblem(path.name, f"sheet '{title}' has no header row with contract columns "
+                                     f"in its first {HEADER_SCAN_ROWS} rows", line=1)
+    return rows_table(rows, header_at, path.name)

@@ -151,14 +151,15 @@ def attack(shown: list, truth: list, threshold: int) -> Findings:
 
 
 def _quality(kind: str, e: dict, t: dict, values: dict, published: set) -> None:
-    fact = {"children": "fct_child_record", "episodes": "fct_episode", "disclosures": "fct_disclosure"}[kind]
-    key = (("agency", t["agency"]),)
+    fact = release.QUALITY_FACTS[kind]
+    by_source = t.get("source", "All sources") != "All sources"  # one agency's records from one source
+    key = (("agency", t["agency"]),) + ((("source", t["source"]),) if by_source else ())
     units = ((fact, UNITS), key)
     values[units] = t["records"]
     if e["records"] != "c":
         published.add(units)
     for col, share in t.items():
-        if col in ("agency", "records") or pd.isna(share):
+        if col in ("agency", "source", "records") or pd.isna(share):
             continue
         var = ((fact, f"filled:{col}"), key)
         values[var] = round(share * t["records"])
@@ -171,7 +172,7 @@ def _relations(model: aud.Model) -> None:
     keys: dict[tuple, list[aud.Key]] = defaultdict(list)
     for measure, key in model.values:
         keys[measure].append(key)
-    additive = set(DIMENSIONS) | {"partnership"}
+    additive = set(DIMENSIONS) | {"partnership", "source"}  # an agency's records are the sum of its sources'
     for measure, ks in keys.items():
         present = set(ks)
         for parent, children in aud.relations(ks, additive):

@@ -3,7 +3,6 @@ export loaded through a YAML mapping, the shipped examples, every mapping error,
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 from pathlib import Path
 
 import pytest

@@ -45,9 +45,9 @@ COLUMNS = {
 }
 
 
-def _text(element) -> str | None:
-    text = element.text
-    return text.strip() if text is not None else None
+def _clean(text: str | None) -> str | None:
+    """An element's text, trimmed; empty is not recorded."""
+    return (text.strip() or None) if text else None
 
 
 def _local(tag) -> str:
@@ -55,70 +55,67 @@ def _local(tag) -> str:
 
 
 class _Rows:
-    """Column lists per kind for one batch, filled child by child."""
+    """Rows per kind for one batch, filled child by child. Elements are found by lxml in C
+    (find, findtext, iter with tag names), with the return's namespace, if any, prefixed once."""
 
-    def __init__(self):
-        self.rows = {kind: {c: [] for c in (*columns, LINE)} for kind, columns in COLUMNS.items()}
-        self.children = 0
-
-    def add(self, kind: str, line: int, **values) -> None:
-        table = self.rows[kind]
-        for column in COLUMNS[kind]:
-            table[column].append(values.get(column))
-        table[LINE].append(line)
+    def __init__(self, namespace: str):
+        self.rows: dict[str, list[tuple]] = {kind: [] for kind in COLUMNS}
+        self.children, self.namespace = 0, namespace
+        ns = namespace
+        self.tag = {name: ns + name for name in (
+            "ChildIdentifiers", "LAchildID", "PersonBirthDate", "GenderCurrent", "Sex", "ChildCharacteristics",
+            "Ethnicity", "Disabilities", "Disability", "CINdetails", "CINreferralDate", "ReferralNFA",
+            "PrimaryNeedCode", "CINclosureDate")}
+        self.episode_tags = {ns + name: kind for name, kind in EPISODE_DATES.items()}
+        self.person_tags = [ns + name for name in (
+            "LAchildID", "PersonBirthDate", "GenderCurrent", "Sex", "Ethnicity", "Disabilities")]
+        self.referral_tags = {ns + name for name in ("CINreferralDate", "ReferralNFA", "PrimaryNeedCode", "CINclosureDate")}
 
     def child(self, element) -> None:
-        """One `Child` element's rows, all with the element's line."""
-        line, child_id = element.sourceline, None
+        """One `Child` element's rows, all with the element's line. Children are walked with
+        iterchildren and matched by full tag (lxml's find and findtext parse a path on every call)."""
+        tag, line = self.tag, element.sourceline
         person: dict[str, str | None] = {}
         details = []
-        for section in element.iterchildren():
-            name = _local(section.tag)
-            if name == "ChildIdentifiers":
-                for item in section.iterchildren():
-                    person[_local(item.tag)] = _text(item)
-            elif name == "ChildCharacteristics":
-                for item in section.iterchildren():
-                    item_name = _local(item.tag)
-                    if item_name == "Ethnicity":
-                        person["Ethnicity"] = _text(item)
-                    elif item_name == "Disabilities":
-                        codes = [(_text(d) or "").upper() for d in item.iterchildren()]
-                        person["Disabilities"] = None if not codes else "N" if set(codes) <= {"NONE", ""} else "Y"
-            elif name == "CINdetails":
+        for section in element.iterchildren():  # tag filters run in C: only wanted elements become Python objects
+            name = section.tag
+            if name == tag["ChildIdentifiers"] or name == tag["ChildCharacteristics"]:
+                for item in section.iterchildren(*self.person_tags):
+                    person[item.tag] = item.text
+            elif name == tag["CINdetails"]:
                 details.append(section)
-        child_id = person.get("LAchildID")
-        gender = person.get("Sex") or person.get("GenderCurrent")
-        sex = GENDER_CURRENT.get(gender, gender) if gender is not None else None
-        self.add("children", line, child_id=child_id, agency=AGENCY, ethnicity=(person.get("Ethnicity") or "").upper(),
-                 sex=sex.upper() if sex else sex, date_of_birth=person.get("PersonBirthDate"),
-                 disability=person.get("Disabilities"))
-        referrals, episodes = set(), set()
+        child_id, dob = _clean(person.get(tag["LAchildID"])), _clean(person.get(tag["PersonBirthDate"]))
+        gender = _clean(person.get(tag["Sex"])) or _clean(person.get(tag["GenderCurrent"]))
+        sex = GENDER_CURRENT.get(gender, gender.upper()) if gender else None
+        ethnicity = _clean(person.get(tag["Ethnicity"]))
+        disability = None
+        if tag["Disabilities"] in person:
+            codes = {(_clean(d.text) or "").upper() for d in element.iter(tag["Disability"])}
+            disability = None if not codes else "N" if codes <= {"NONE", ""} else "Y"
+        rows = self.rows
+        rows["children"].append((child_id, AGENCY, ethnicity.upper() if ethnicity else None, sex, dob, disability, line))
+        referrals, episodes, wanted = set(), set(), self.referral_tags
         for cin in details:
-            fields: dict[str, str | None] = {}
-            for item in cin.iter():
-                name = _local(item.tag)
-                if name in EPISODE_DATES:
-                    date = _text(item)
-                    if (EPISODE_DATES[name], date) not in episodes:
-                        episodes.add((EPISODE_DATES[name], date))
-                        self.add("episodes", line, episode_id=f"cin-{EPISODE_DATES[name]}-{date}", child_id=child_id,
-                                 agency=AGENCY, episode_type=EPISODE_DATES[name], episode_date=date)
-                if item.getparent() is cin:
-                    fields[name] = _text(item)
-            referral = fields.get("CINreferralDate")
+            for item in cin.iter(*self.episode_tags):
+                kind, date = self.episode_tags[item.tag], _clean(item.text)
+                if (kind, date) not in episodes:
+                    episodes.add((kind, date))
+                    rows["episodes"].append((f"cin-{kind}-{date}", child_id, AGENCY, kind, date, line))
+            fields = {item.tag: item.text for item in cin.iterchildren(*wanted)}
+            referral = _clean(fields.get(tag["CINreferralDate"]))
             if referral is None or referral not in referrals:  # a missing date still goes on to be quarantined
                 referrals.add(referral)
-                self.add("referrals", line, child_id=child_id, agency=AGENCY, referral_date=referral,
-                         referral_nfa=fields.get("ReferralNFA"), primary_need=(fields.get("PrimaryNeedCode") or "").upper(),
-                         closure_date=fields.get("CINclosureDate"))
+                need = _clean(fields.get(tag["PrimaryNeedCode"]))
+                rows["referrals"].append((child_id, AGENCY, referral, _clean(fields.get(tag["ReferralNFA"])),
+                                          need.upper() if need else None, _clean(fields.get(tag["CINclosureDate"])),
+                                          line))
         self.children += 1
 
     def batch(self, as_of: dt.date) -> Batch:
         parts = []
-        for kind, table in self.rows.items():
-            frame = pl.DataFrame({c: pl.Series(c, v, dtype=pl.Int64 if c == LINE else pl.String)
-                                  for c, v in table.items()})
+        for kind, rows in self.rows.items():
+            schema = {**{c: pl.String for c in COLUMNS[kind]}, LINE: pl.Int64}
+            frame = pl.DataFrame(rows, schema=schema, orient="row")
             parts.append(Part(KINDS[kind], RawTable(frame, excel=False, bad_rows=[]), labels=LABELS[kind],
                               per_child=("episode_id",) if kind == "episodes" else ()))
         return Batch(parts, as_of=as_of)
@@ -127,7 +124,7 @@ class _Rows:
 def reference_date(header, name: str) -> dt.date:
     """The return's ReferenceDate (31 March of its Year when absent). Refuses a return of
     another collection (the school census has the same <Message> root)."""
-    found = {_local(e.tag): _text(e) for e in header.iter() if _local(e.tag) in ("Collection", "Year", "ReferenceDate")}
+    found = {_local(e.tag): _clean(e.text) for e in header.iter() if _local(e.tag) in ("Collection", "Year", "ReferenceDate")}
     if found.get("Collection") and found["Collection"].upper() != "CIN":
         raise FileProblem(name, f"is a {found['Collection']!r} collection return, not a CIN census return",
                           line=header.sourceline)
@@ -145,9 +142,11 @@ def reference_date(header, name: str) -> dt.date:
 
 
 def batches(path: Path, context: Context) -> Iterator[Batch]:
-    name, as_of, rows = context.name, None, _Rows()
+    name, as_of, rows = context.name, None, None
     try:
         for _, element in iterparse(path, name, events=("end",), tag=("{*}Header", "{*}Child")):
+            if rows is None:  # the first element tells the return's namespace, if it has one
+                rows = _Rows(element.tag[:element.tag.index("}") + 1] if element.tag.startswith("{") else "")
             if _local(element.tag) == "Header":
                 as_of = reference_date(element, name)
             else:
@@ -157,7 +156,7 @@ def batches(path: Path, context: Context) -> Iterator[Batch]:
                 rows.child(element)
                 if rows.children >= BATCH_CHILDREN:
                     yield rows.batch(as_of)
-                    rows = _Rows()
+                    rows = _Rows(rows.namespace)
             element.clear(keep_tail=False)
             parent = element.getparent()
             while parent is not None and element.getprevious() is not None:

@@ -20,8 +20,8 @@ import polars as pl
 import yaml
 
 from ..normalise import blank, normalise_column
-from ..readers import (HEADER_SCAN_ROWS, LINE, FileProblem, RawTable, _cell_text, _unique, looks_like_xml,
-                       normalise_header, read_batches, read_table)
+from ..readers import (HEADER_SCAN_ROWS, LINE, FileProblem, RawTable, looks_like_xml, normalise_header,
+                       read_batches, read_table, rows_table, sheet_rows)
 from ..schema import KINDS, Column, Kind
 from ..validation import MAX_SHOWN_VALUE
 from . import Batch, Context, Part, Source
@@ -290,39 +290,21 @@ def _check_header(table: RawTable, mapping: Mapping, name: str) -> None:
 def _read_workbook(path: Path, name: str, mapping: Mapping) -> RawTable:
     """An agency workbook: the chosen sheet (default the first), its header the first row in the
     top HEADER_SCAN_ROWS holding every mapped column (a title block above it is skipped)."""
-    from zipfile import BadZipFile
-
-    from openpyxl import load_workbook  # imported here: CSV-only runs should not pay for it
-
-    try:
-        book = load_workbook(path, read_only=True, data_only=True)
-    except (BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise FileProblem(name, f"is not a readable Excel workbook ({exc})") from exc
-    try:
+    def choose(book):
         if mapping.sheet is None:
-            sheet = book.worksheets[0]
-        else:
-            names = {s.strip().lower(): s for s in book.sheetnames}
-            if mapping.sheet.lower() not in names:
-                raise FileProblem(name, f"has no sheet {mapping.sheet!r} (named in {mapping.file}: sheet)")
-            sheet = book[names[mapping.sheet.lower()]]
-        rows = list(sheet.iter_rows(values_only=True))
-    finally:
-        book.close()
+            return book.worksheets[0]
+        names = {s.strip().lower(): s for s in book.sheetnames}
+        if mapping.sheet.lower() not in names:
+            raise FileProblem(name, f"has no sheet {mapping.sheet!r} (named in {mapping.file}: sheet)")
+        return book[names[mapping.sheet.lower()]]
+
+    title, rows = sheet_rows(path, name, choose)
     wanted = {normalise_header(h) for h in mapping.columns.values()}
     scan = rows[:HEADER_SCAN_ROWS]
     header_at = max(range(len(scan)), key=lambda i: len(wanted & {normalise_header(v) for v in scan[i]}), default=None)
     if header_at is None:
-        raise FileProblem(name, f"sheet '{sheet.title}' is empty", line=1)
-    columns = _unique([normalise_header(v) for v in rows[header_at]], name)
-    body, lines = [], []
-    for i, r in enumerate(rows[header_at + 1:], start=header_at + 2):
-        cells = [_cell_text(v) for v in r] + [None] * (len(columns) - len(r))
-        if any(c not in (None, "") for c in cells):
-            body.append(cells[:len(columns)])
-            lines.append(i)
-    frame = pl.DataFrame(body or None, schema={c: pl.String for c in columns}, orient="row")
-    return RawTable(frame.with_columns(pl.Series(LINE, lines, dtype=pl.Int64)), excel=True, bad_rows=[])
+        raise FileProblem(name, f"sheet '{title}' is empty", line=1)
+    return rows_table(rows, header_at, name)
 
 
 def _mapped(table: RawTable, mapping: Mapping) -> RawTable:
