@@ -1,4 +1,4 @@
-"""Command line: python -m pipelines {load,indicators,release,loads,quarantine,purge,generate}.
+"""Command line: python -m pipelines {load,indicators,spc,release,loads,quarantine,purge,generate}.
 
 A thin layer: each command parses its options and calls the library.
 """
@@ -61,6 +61,18 @@ def build_parser() -> argparse.ArgumentParser:
     _filter_options(p)
     _db_option(p)
 
+    p = sub.add_parser("spc", help="statistical process control: every monthly indicator's p-chart and signals")
+    p.add_argument("--json", action="store_true", help="JSON array, one element per month (data contract §4)")
+    p.add_argument("--indicator", action="append", default=[], help="an indicator id (repeat for more; default all)")
+    p.add_argument("--by", help="one series per group of this dimension (internal use: month by group is not published)")
+    p.add_argument("--unsuppressed", action="store_true", help="exact counts (internal use only)")
+    p.add_argument("--baseline", type=int, help="fix the limits on the first N months")
+    p.add_argument("--rebase", help="a change date (YYYY-MM): limits computed afresh from that month on")
+    p.add_argument("--shift", type=int, default=7, help="points in a row on one side of the mean that make a shift")
+    p.add_argument("--trend", type=int, default=7, help="points each above (or below) the one before that make a trend")
+    _filter_options(p)
+    _db_option(p)
+
     p = sub.add_parser("release", help="rebuild and audit the protected release (done after every load)")
     p.add_argument("--json", action="store_true", help="the audit summary as JSON")
     _db_option(p)
@@ -109,6 +121,30 @@ def cmd_indicators(args: argparse.Namespace) -> int:
     if args.unsuppressed:
         print(INTERNAL_WARNING, file=sys.stderr)
     print(json.dumps([c.as_contract(show_small=args.unsuppressed) for c in cells], indent=1))
+    return 0
+
+
+def cmd_spc(args: argparse.Namespace) -> int:
+    from . import signals, spc
+
+    if args.rebase and not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", args.rebase):
+        raise ValueError(f"--rebase {args.rebase!r}: give a month such as 2024-04")
+    cfg = settings(args.db)
+    rules = spc.Rules(shift=args.shift, trend=args.trend, baseline=args.baseline, rebase=args.rebase)
+    withheld: list[str] = []
+    with read_connection(cfg.db_path) as con:
+        series = signals.monthly(con, tuple(args.indicator), args.by, filters_from(args), cfg.suppression_threshold,
+                                 protected=not args.unsuppressed, rules=rules, withheld=withheld)
+    for reason in withheld:
+        print(f"not published: {reason}", file=sys.stderr)
+    if args.unsuppressed:
+        print(INTERNAL_WARNING, file=sys.stderr)
+    if args.json:
+        print(json.dumps([row for s in series for row in s.rows()], indent=1))
+    else:
+        for s in series:
+            where = f" ({s.by} = {s.group})" if s.by else ""
+            print(f"{s.indicator.id}{where}: {signals.latest_signal(s)}")
     return 0
 
 
@@ -177,7 +213,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    command = {"load": cmd_load, "indicators": cmd_indicators, "release": cmd_release, "loads": cmd_loads,
+    command = {"load": cmd_load, "indicators": cmd_indicators, "spc": cmd_spc, "release": cmd_release, "loads": cmd_loads,
                "quarantine": cmd_quarantine, "purge": cmd_purge, "generate": cmd_generate}[args.command]
     try:
         return command(args)

@@ -193,12 +193,15 @@ def test_the_same_return_twice_changes_nothing(tmp_path, cfg):
 
 def test_new_indicators_by_hand(tmp_path, cfg):
     """Referrals: SYN-1 2023-05-02 (N); SYN-2 2023-09-02 (Y), 2024-01-02 (N, 122 days later: a re-referral);
-    SYN-3 2023-11-11 (Y); SYN-5 2023-04-01 and 2024-03-31 (365 days: a re-referral), NFA not recorded."""
-    extra = child("SYN-5", year=2024, details=cin("2023-04-01", "") + cin("2024-03-31", ""))
-    load_file(write(tmp_path, "c.xml", message([*FULL, extra], year=2024)), cfg)
+    SYN-3 2023-11-11 (Y); SYN-5 2023-04-01 and 2024-03-31 (365 days: a re-referral), NFA not recorded;
+    SYN-6 2022-01-10 (N), the first referral in the data: with no year before it, it cannot be judged
+    a re-referral or not, and every other referral can (it is at least 365 days later)."""
+    extra = [child("SYN-5", year=2024, details=cin("2023-04-01", "") + cin("2024-03-31", "")),
+             child("SYN-6", year=2024, details=cin("2022-01-10", "0"))]
+    load_file(write(tmp_path, "c.xml", message([*FULL, *extra], year=2024)), cfg)
     cells = {c["indicator"]: c for c in cli_json("indicators", "--unsuppressed") if c["by"] is None}
     nfa, again = cells["practice.referral_nfa"], cells["practice.rereferral_12m"]
-    assert (nfa["numerator"], nfa["denominator"]) == (2, 4)
+    assert (nfa["numerator"], nfa["denominator"]) == (2, 5)
     assert (again["numerator"], again["denominator"]) == (2, 6)
     seen = cells["practice.child_seen"]
     assert seen["denominator"] == 0 and seen["value"] is None  # the CIN census has no child-seen flag: not "not seen"

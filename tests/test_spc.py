@@ -163,3 +163,45 @@ def test_rate_ratio_matches_the_published_worked_example():
 def test_wilson_interval_worked_example():
     low, high = stats.wilson(81, 263)
     assert (round(low, 4), round(high, 4)) == (0.2553, 0.3662)
+
+
+SPC_FIELDS = {"indicator", "by", "group", "period", "numerator", "denominator", "value", "centre", "lower", "upper",
+              "signals"}
+
+
+def test_spc_cli_rows_follow_the_contract_and_never_show_a_small_count(sample_db):
+    from conftest import cli_json
+
+    rows = cli_json("spc", "--db", sample_db.db_path)
+    assert rows and all(set(r) == SPC_FIELDS for r in rows)
+    assert {r["indicator"] for r in rows} >= {"practice.voice_captured", "practice.referral_nfa"}
+    for r in rows:
+        assert len(r["period"]) == 7 and r["period"][4] == "-"
+        assert set(r["signals"]) <= set(spc.SIGNALS)
+        if r["numerator"] is None:  # a hidden month: a gap with no signal
+            assert r["denominator"] is None and r["value"] is None and r["signals"] == []
+        else:
+            assert not 1 <= r["numerator"] <= 5 and not 1 <= r["denominator"] - r["numerator"] <= 5
+            assert r["lower"] <= r["centre"] <= r["upper"]
+    exact = cli_json("spc", "--db", sample_db.db_path, "--unsuppressed")
+    assert len(exact) >= len(rows)
+    # voice recording improves in the synthetic partnership (planted): the series says so
+    voice = [r for r in rows if r["indicator"] == "practice.voice_captured"]
+    assert any(r["signals"] for r in voice)
+
+
+def test_spc_by_group_is_internal_use_only(sample_db):
+    from conftest import cli_json, run_cli
+
+    code, out, err = run_cli("spc", "--json", "--db", sample_db.db_path, "--by", "ethnic_group")
+    assert code == 0 and json_list(out) == [] and "not published" in err
+    rows = cli_json("spc", "--db", sample_db.db_path, "--by", "ethnic_group", "--unsuppressed",
+                    "--indicator", "practice.voice_captured")
+    assert {r["group"] for r in rows} >= {"White", "Black", "Asian", "Mixed"}
+    assert all(r["by"] == "ethnic_group" for r in rows)
+
+
+def json_list(text: str) -> list:
+    import json
+
+    return json.loads(text)
