@@ -23,11 +23,21 @@ load-sample: setup
 run: load-sample
 	PM_DB=$(DB) $(PY) -m streamlit run dashboard/app.py --server.port $(PORT) --server.headless true
 
-# Browser tests use Debian's chromium (never a downloaded browser build).
-browser:
+# Browser tests use Debian's chromium (never a downloaded browser build) and axe-core from the npm
+# registry (package-lock.json pins it), which they inject into every page to check WCAG 2.1 AA.
+AXE := node_modules/axe-core/axe.min.js
+
+browser: $(AXE)
 	@command -v chromium >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
 	  else echo "chromium missing: sudo apt-get install chromium"; exit 1; fi; }
+
+$(AXE): package.json $(wildcard package-lock.json)
+	@command -v npm >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq nodejs npm >/dev/null; \
+	  else echo "npm missing: sudo apt-get install nodejs npm"; exit 1; fi; }
+	if [ -f package-lock.json ]; then npm ci --no-audit --no-fund; else npm install --no-audit --no-fund; fi
+	touch $@
 
 test: setup browser
 	$(PY) -m pytest -q
