@@ -33,6 +33,16 @@ def indicators(db: str, version: float, by: tuple[str, ...], filters: Filters, s
         return report.indicator_frame(con, by, filters, show_small, threshold, chosen)
 
 
+@st.cache_data(show_spinner=False, max_entries=64)
+def spc(db: str, version: float, filters: Filters, show_small: bool, threshold: int,
+        ids: tuple[str, ...] = ()) -> pd.DataFrame:
+    """Every monthly indicator's p-chart points (pipelines.signals), from the months the page may show."""
+    from pipelines import signals
+
+    with read_connection(Path(db)) as con:
+        return signals.frame(signals.monthly(con, ids, None, filters, threshold, protected=not show_small))
+
+
 @st.cache_data(show_spinner=False, max_entries=32)
 def interpreter_mix(db: str, version: float, filters: Filters, show_small: bool, threshold: int) -> pd.DataFrame:
     with read_connection(Path(db)) as con:

@@ -76,3 +76,71 @@ def latest_signal(series: Series) -> str:
     if series.variation != "none" and series.trial:
         text += f" (trial limits: {series.limits_from} months)"
     return text
+
+
+def point_status(point: spc.Point, direction: str) -> str:
+    """Making Data Count colour of one point: improvement, concern, neither or common cause."""
+    if not point.signals:
+        return "common_cause"
+    if direction == "neutral":
+        return "neither"
+    return "improvement" if (point.toward > 0) == (direction == "up") else "concern"
+
+
+def frame(series: list[Series]):
+    """Every point of every series as one table, for charts and downloads."""
+    import pandas as pd
+
+    rows = [{"indicator": s.indicator.id, "short_label": s.indicator.short_label, "by": s.by, "group": s.group,
+             "period": p.period, "numerator": p.numerator, "denominator": p.denominator, "value": p.value,
+             "centre": p.centre, "lower": p.lower, "upper": p.upper, "signals": ", ".join(p.signals),
+             "status": "hidden" if p.hidden else point_status(p, s.indicator.direction),
+             "variation": s.variation, "trial": s.trial, "limits_from": s.limits_from}
+            for s in series for p in s.points]
+    return pd.DataFrame(rows)
+
+
+DIRECTION_TEXT = {"up": "higher is better", "down": "lower is better", "neutral": "neither higher nor lower is better"}
+STATUS_TEXT = {"improvement": "improvement", "concern": "concern", "neither": "change (neither better nor worse)",
+               "common_cause": "", "hidden": "c: hidden"}
+
+
+def display(points):
+    """The SPC table a page shows and exports: months hidden as 'c', rates as percentages."""
+    import pandas as pd
+
+    def pct(v):
+        return "c" if pd.isna(v) else f"{v:.1%}"
+
+    return pd.DataFrame({
+        "Indicator": points["short_label"], "Month": points["period"],
+        "Numerator": points["numerator"].map(lambda v: "c" if pd.isna(v) else f"{int(v):,}"),
+        "Denominator": points["denominator"].map(lambda v: "c" if pd.isna(v) else f"{int(v):,}"),
+        "Rate": points["value"].map(pct), "Centre": points["centre"].map(pct),
+        "Lower limit": points["lower"].map(pct), "Upper limit": points["upper"].map(pct),
+        "Signal": points["status"].map(STATUS_TEXT), "Rules": points["signals"]})
+
+
+COMPARED_GROUPS = ("Black", "Asian", "Mixed")  # the report's reviews were all of children in these groups
+
+
+def like_for_like(by_group, indicator_id: str) -> tuple[int, int] | None:
+    """(numerator, denominator) for reviews of Black, Asian and Mixed Heritage children, the national
+    sample's groups: the sum of three published cells, so only when all three are shown (a sum with a
+    hidden part would reveal it beside the others)."""
+    rows = by_group[(by_group["indicator"] == indicator_id) & by_group["group"].isin(COMPARED_GROUPS)]
+    if len(rows) != len(COMPARED_GROUPS) or rows["suppressed"].any() or rows["numerator"].isna().any():
+        return None
+    return int(rows["numerator"].sum()), int(rows["denominator"].sum())
+
+
+def national_verdict(numerator: int, denominator: int, national: float) -> str:
+    """Higher or lower than national only when the national figure lies outside our 95% interval."""
+    from .stats import wilson
+
+    interval = wilson(numerator, denominator)
+    if interval is None:
+        return "too few to compare"
+    low, high = interval
+    return "higher than national" if national < low else "lower than national" if national > high \
+        else "no clear difference from national"

@@ -1,9 +1,9 @@
 """Practice: ethnicity recording, the child's voice, identity, interpreters and disclosures, month by month."""
 import streamlit as st
 
-from dashboard import charts, components as ui
+from dashboard import charts, components as ui, spc_charts
 from dashboard import data
-from pipelines import report
+from pipelines import report, signals
 from pipelines.catalogue import by_id, catalogue
 
 view = st.session_state["view"]
@@ -36,13 +36,26 @@ else:
     ui.table_with_downloads(report.display_mix(mix), "interpreters_by_agency", view.show_small, "pr_int")
 
 st.divider()
-st.subheader("Month by month")
-monthly_ids = tuple(i.id for i in indicators if "month" in i.fact.dims)
-monthly = data.indicators(view.db, version, ("month",), view.filters, view.show_small, threshold, monthly_ids)
-if monthly.empty:
-    st.info("No dated episodes or disclosures in this selection.")
+st.subheader("Month by month: signal or noise?")
+st.caption("Statistical process control charts (NHS England's Making Data Count). The solid line is the average "
+           "over the months shown, the dashed lines the limits within which months vary by chance alone. A special "
+           "cause is a month outside the limits, 7 months in a row on one side of the average or rising or falling, "
+           "or 2 of 3 months near a limit: improvement, concern, or (where neither direction is better) change. "
+           "Every chart's axis runs from 0% to 100%. c = a month hidden to protect privacy (a gap, not a zero).")
+points = data.spc(view.db, version, view.filters, view.show_small, threshold)
+if points.empty:
+    st.info("No dated episodes, disclosures or referrals in this selection.")
 else:
-    st.altair_chart(charts.monthly_trends(monthly), theme=None)
-    st.caption("Each panel has its own scale. Gaps are months hidden to protect privacy.")
-    ui.table_with_downloads(report.display_table(monthly, "Month"), "practice_monthly", view.show_small, "pr_month")
+    columns = st.columns(2)
+    for n, (indicator_id, series) in enumerate(points.groupby("indicator", sort=False)):
+        ind = by_id(indicator_id)
+        with columns[n % 2].container(border=True):
+            colour, words = spc_charts.VARIATION_BADGE[series["variation"].iloc[0]]
+            st.markdown(f"**{ind.short_label}** · {signals.DIRECTION_TEXT[ind.direction].capitalize()}")
+            trial = f" · trial limits ({series['limits_from'].iloc[0]} months)" if series["trial"].iloc[0] else ""
+            st.badge(words + trial, color=colour)
+            st.altair_chart(spc_charts.p_chart(series), theme=None, width="stretch")
+    ui.table_with_downloads(signals.display(points), "practice_monthly_spc", view.show_small, "pr_month")
+    monthly = data.indicators(view.db, version, ("month",), view.filters, view.show_small, threshold,
+                              tuple(points["indicator"].unique()))
     ui.sql_behind(monthly)
