@@ -1,10 +1,24 @@
-"""Ethnic groups: any indicator by any breakdown, with 95% intervals and rate ratios."""
+"""Ethnic groups: any indicator by any breakdown, with 95% intervals; by ethnic group, each group
+compared with White children in a forest plot, a table and one sentence (computed in pipelines.compare)."""
+from pathlib import Path
+
+import pandas as pd
 import streamlit as st
 
-from dashboard import charts, components as ui
+from dashboard import charts, compare_charts, components as ui
 from dashboard import data
-from pipelines import report
+from pipelines import compare, report
 from pipelines.catalogue import catalogue
+from pipelines.store import read_connection
+
+POPULATION_BASED = "practice.cin_rate_per_10k"  # a rate per resident child: show each group's share of them
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def resident_children(db: str, version: float) -> pd.DataFrame:
+    with read_connection(Path(db)) as con:
+        return compare.population(con)
+
 
 view = st.session_state["view"]
 ui.page_header("Ethnic groups", "Pick any indicator and any breakdown. Rates have 95% Wilson intervals; "
@@ -25,13 +39,47 @@ also = third.selectbox("and by (optional)", ["", *[d for d in dims if d != by]],
 table = (by, also) if also else (by,)
 frame = data.indicators(view.db, version, table, view.filters, view.show_small, threshold, (chosen,))
 heading = " and ".join(report.DIMENSION_LABELS[d] for d in table)
-ui.indicator_block(ind, frame, heading, view.show_small, "grp",
-                   charts.rate_bars(frame) if not frame.empty else None)
+chart = None
+if not frame.empty and also:
+    chart = compare_charts.heatmap(compare.grid(frame, table), report.DIMENSION_LABELS[by],
+                                   report.DIMENSION_LABELS[also], f"“{ind.label}”")
+elif not frame.empty:
+    chart = compare_charts.described(charts.rate_bars(frame), compare_charts.rates_description(frame, f"“{ind.label}”", heading))
+ui.indicator_block(ind, frame, heading, view.show_small, "grp", chart)
+if also and not frame.empty:
+    st.caption("In the grid, each cell is the rate for that combination, darker for higher; z = no records. "
+               "The table below the grid lists every cell with its 95% interval.")
+
+
+def comparison_section() -> None:
+    """Each ethnic group against White children: sentence, forest plot, then its table."""
+    overall = data.indicators(view.db, version, (), view.filters, view.show_small, threshold, (chosen,))
+    result = compare.comparison(frame, overall)
+    reference = result.attrs["reference"]
+    population_based = chosen == POPULATION_BASED
+    ratio_name = "Relative rate" if population_based else "Rate ratio"
+    st.subheader(f"Compared with {reference}")
+    st.markdown(compare.sentence(result, f"the rate for “{ind.short_label}”", ind.direction))
+    st.altair_chart(compare_charts.forest(compare.forest_data(result), reference, f"“{ind.label}”"), theme=None, width="stretch")
+    fallback = "" if reference == "White children" else (
+        f" White children's figure cannot be used here (hidden or none counted), so each group is compared with "
+        f"{reference}.")
+    st.caption(f"{ratio_name}: the group's rate divided by {reference}'s; 1 means the same, above 1 higher. Where the "
+               "95% interval (the bar) crosses the dashed line at 1, the difference may be chance. A group whose "
+               "figure is hidden to protect children's privacy, or is zero, is shown as too few to compare." + fallback)
+    resident = None
+    if population_based:
+        resident = compare.with_population(result, resident_children(view.db, version), overall)
+        st.caption("Resident children are census figures (public, so never hidden); children in need are counted "
+                   "from the loaded data and hidden like every other count. A group over-represented among children "
+                   "in need has a larger share of them than of resident children.")
+    ui.table_with_downloads(compare.display_comparison(result, resident, ratio_name),
+                            f"{chosen.replace('.', '_')}_comparison", view.show_small, "grp_rr")
+
 
 if table == ("ethnic_group",) and not frame.empty:
-    st.subheader("Compared with White children")
-    st.caption("Rate ratio: the group's rate divided by White children's (or all other children's, for White "
-               "children). Above 1 means higher. Where the 95% interval includes 1 the difference may be chance. "
-               "Hidden groups are not compared.")
-    ui.table_with_downloads(report.rate_ratios(frame), f"{chosen.replace('.', '_')}_rate_ratios",
-                            view.show_small, "grp_rr")
+    if ind.share:
+        st.info("This indicator is each group's share of the whole, not a rate within the group, "
+                "so groups are not compared by rate ratio.")
+    else:
+        comparison_section()
