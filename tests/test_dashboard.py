@@ -126,3 +126,55 @@ def test_sql_behind_the_figures_is_the_sql_that_ran(app, sample_db):
     assert any("FROM cube_fct_episode" in c for c in code)
     assert any(c.startswith("CREATE OR REPLACE TABLE cube_fct_episode") for c in code)
     assert any("CREATE OR REPLACE VIEW fct_episode" in c for c in code)
+
+
+def _charts(at: AppTest) -> list[dict]:
+    import json
+    return [json.loads(c.proto.spec) for c in at.get("vega_lite_chart")]
+
+
+def _chart_rows(at: AppTest, description_start: str) -> list[dict]:
+    """The data rows behind the chart whose description starts so (Streamlit ships them as Arrow)."""
+    import json
+
+    import pyarrow as pa
+    chart = next(c for c in at.get("vega_lite_chart") if json.loads(c.proto.spec).get("description", "").startswith(
+        description_start))
+    return [row for ds in chart.proto.datasets for row in pa.ipc.open_stream(ds.data.data).read_all().to_pylist()]
+
+
+def test_groups_page_compares_each_group_in_a_forest_plot_with_a_sentence(app):
+    """Default output: informal interpreting by ethnic group has hidden groups; each stays in the plot and the
+    table as 'too few to compare', and the sentence above the plot says what the intervals support."""
+    import json
+    at = visit(app, "groups")
+    forest = [c for c in _charts(at) if c.get("description", "").startswith("Forest plot")]
+    assert len(forest) == 1 and '"type": "log"' in json.dumps(forest[0])
+    assert all(c.get("description") for c in _charts(at)), "every chart says in words what it shows"
+    sentence = [m.value for m in at.markdown if m.value.startswith("Compared with")]
+    assert len(sentence) == 1 and "too few to compare" in sentence[0]
+    breakdown, comparison = at.dataframe[0].value, at.dataframe[1].value
+    assert list(comparison["Ethnic group"]) == list(breakdown["Ethnic group"])  # no group dropped
+    hidden = comparison[comparison["Rate"] == "c"]
+    assert len(hidden) and hidden["What it shows"].str.startswith("too few to compare").all()
+    rows = _chart_rows(at, "Forest plot")
+    notes = {r["group"]: r["note"] for r in rows if "note" in r}
+    assert all(notes[g] == "too few to compare" for g in hidden["Ethnic group"])
+    clear = comparison["What it shows"].str.startswith(("higher than", "lower than"))
+    assert sentence[0].count("(rate ratio") == clear.sum()  # figures only for differences the intervals support
+
+
+def test_groups_page_population_shares_and_two_way_heatmap(app):
+    at = visit(app, "groups")
+    at.selectbox(key="grp_indicator").set_value("practice.cin_rate_per_10k").run()
+    table = at.dataframe[1].value
+    assert {"Share of resident children", "Share of children in need", "Relative rate"} <= set(table.columns)
+    assert table.loc[table["Ethnic group"] == "White", "What it shows"].iloc[0].startswith("reference group")
+    at.selectbox(key="grp_indicator").set_value("practice.interpreter_informal").run()
+    at.selectbox(key="grp_also").set_value("sex").run()
+    assert not at.exception
+    heatmaps = [c for c in _charts(at) if c.get("description", "").startswith("Heatmap")]
+    assert len(heatmaps) == 1
+    cells = _chart_rows(at, "Heatmap")
+    assert "c" in {r["text"] for r in cells}  # hidden cells drawn as c
+    assert len(cells) == len(at.dataframe[0].value)
