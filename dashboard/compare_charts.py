@@ -23,7 +23,7 @@ def described(chart: alt.TopLevelMixin, text: str) -> alt.TopLevelMixin:
     return chart.properties(description=text)
 
 
-def forest(data: pd.DataFrame, reference: str, measure: str) -> alt.LayerChart:
+def forest(data: pd.DataFrame, reference: str, measure: str, ratio_name: str = "Rate ratio") -> alt.LayerChart:
     """One row per group: the rate ratio as a point, its 95% CI as a bar, on a log axis, with a
     labelled line at 1; a group that cannot be compared says so in its row."""
     shown = data.dropna(subset=["ratio"])
@@ -34,10 +34,10 @@ def forest(data: pd.DataFrame, reference: str, measure: str) -> alt.LayerChart:
     ticks = log_ticks(low, high)
     order = list(data["label"])
     x_scale = alt.Scale(type="log", domain=[low, high], nice=False)
-    x_axis = alt.Axis(values=ticks, format="~g", title=f"Rate ratio against {reference} (log scale; 95% CI as bar)")
+    x_axis = alt.Axis(values=ticks, format="~g", title=f"{ratio_name} against {reference} (log scale; 95% CI as bar)")
     base = alt.Chart(data).encode(y=alt.Y("label:N", sort=order, title=None,
                                           axis=alt.Axis(labelFontSize=14, grid=True, gridColor="#f0f0f0")))
-    tooltip = [alt.Tooltip("group:N", title="Group"), alt.Tooltip("ratio:Q", format=".2f", title="Rate ratio"),
+    tooltip = [alt.Tooltip("group:N", title="Group"), alt.Tooltip("ratio:Q", format=".2f", title=ratio_name),
                alt.Tooltip("low:Q", format=".2f", title="95% CI low"), alt.Tooltip("high:Q", format=".2f", title="95% CI high"),
                alt.Tooltip("finding:N", title="What it shows")]
     one = alt.Chart(pd.DataFrame({"x": [1.0], "label": [f"1 = same as {reference}"]}))
@@ -54,17 +54,17 @@ def forest(data: pd.DataFrame, reference: str, measure: str) -> alt.LayerChart:
     height = 40 * max(len(data), 2)
     return (line + bars + points + notes + line_label).properties(
         height=height, width="container", padding={"top": 24, "left": 5, "right": 5, "bottom": 5},
-        description=forest_description(data, reference, measure))
+        description=forest_description(data, reference, measure, ratio_name))
 
 
-def forest_description(data: pd.DataFrame, reference: str, measure: str) -> str:
+def forest_description(data: pd.DataFrame, reference: str, measure: str, ratio_name: str = "Rate ratio") -> str:
     rows = []
     for _, r in data.iterrows():
         if r["note"]:
             rows.append(f"{r['group']}: {r['note']}")
         else:
-            rows.append(f"{r['group']}: rate ratio {r['ratio']:.2f}, 95% CI {r['low']:.2f} to {r['high']:.2f}, {r['finding']}")
-    return (f"Forest plot of {measure} by ethnic group: each group's rate ratio against {reference}, a point with "
+            rows.append(f"{r['group']}: {ratio_name.lower()} {r['ratio']:.2f}, 95% CI {r['low']:.2f} to {r['high']:.2f}, {r['finding']}")
+    return (f"Forest plot of {measure} by ethnic group: each group's {ratio_name.lower()} against {reference}, a point with "
             f"its 95% confidence interval as a bar, on a log scale; a dashed line marks 1, the same as {reference}. "
             + "; ".join(rows) + ".")
 
@@ -79,7 +79,8 @@ def heatmap(cells: pd.DataFrame, row_title: str, column_title: str, measure: str
     dark = top * 0.65  # white text only on the darkest blues, so every label keeps its contrast
     fmt = ".1%" if scale == 1 else ",.1f"
     base = alt.Chart(cells).encode(
-        x=alt.X("column:N", sort=columns, title=column_title, axis=alt.Axis(orient="top", labelAngle=0, grid=False, ticks=False, domain=False)),
+        x=alt.X("column:N", sort=columns, title=column_title,
+                axis=alt.Axis(orient="top", labelAngle=0, grid=False, ticks=False, domain=False)),
         y=alt.Y("row:N", sort=rows, title=row_title, axis=alt.Axis(grid=False, ticks=False, domain=False)),
         tooltip=[alt.Tooltip("row:N", title=row_title), alt.Tooltip("column:N", title=column_title),
                  alt.Tooltip("text:N", title="Rate"), alt.Tooltip("ci_low:Q", format=fmt, title="95% CI low"),

@@ -60,10 +60,11 @@ def comparison_section() -> None:
     ratio_name = "Relative rate" if population_based else "Rate ratio"
     st.subheader(f"Compared with {reference}")
     st.markdown(compare.sentence(result, f"the rate for “{ind.short_label}”", ind.direction))
-    st.altair_chart(compare_charts.forest(compare.forest_data(result), reference, f"“{ind.label}”"), theme=None, width="stretch")
+    forest = compare_charts.forest(compare.forest_data(result), reference, f"“{ind.label}”", ratio_name)
+    st.altair_chart(forest, theme=None, width="stretch")
     fallback = "" if reference == "White children" else (
-        f" White children's figure cannot be used here (hidden or none counted), so each group is compared with "
-        f"{reference}.")
+        " White children have no usable figure here (hidden, none counted or not in the data), so each group is "
+        f"compared with {reference}.")
     st.caption(f"{ratio_name}: the group's rate divided by {reference}'s; 1 means the same, above 1 higher. Where the "
                "95% interval (the bar) crosses the dashed line at 1, the difference may be chance. A group whose "
                "figure is hidden to protect children's privacy, or is zero, is shown as too few to compare." + fallback)
