@@ -13,7 +13,8 @@ from pathlib import Path
 from .reference import national_baseline
 
 CATALOGUE_PATH = Path(__file__).resolve().parent / "catalogue.toml"
-DIMENSIONS = ("ethnic_group", "ethnicity", "sex", "age_band", "review_type", "reporting_year", "agency", "month")
+DIMENSIONS = ("ethnic_group", "ethnicity", "sex", "age_band", "review_type", "reporting_year", "agency", "month",
+              "sample_group")  # sample_group: reviews of Black, Asian or Mixed Heritage children, as nationally, or not
 # distinct_period: like period, for facts that count each child once over the whole period (see fct_cin)
 FILTERS = ("partnership", "period", "distinct_period", "agency")
 REQUIRED = ("id", "label", "short_label", "definition", "numerator_text", "denominator_text", "fact",

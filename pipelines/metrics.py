@@ -83,9 +83,12 @@ class Cell:
 
 
 def _grouping_columns(table: Table, dims: Iterable[str]) -> Table:
-    """A child dimension carries its parent along, so a cell's key names its parent group too."""
-    extra = tuple(PARENT[d] for d in table if d in PARENT and PARENT[d] in dims and PARENT[d] not in table)
-    return table + extra
+    """A child dimension carries its parents along, so a cell's key names its parent groups too."""
+    dims, out = set(dims), list(table)
+    for child, parent in PARENT.items():  # listed child before parent, so a chain is followed in one pass
+        if child in out and parent in dims and parent not in out:
+            out.append(parent)
+    return tuple(out)
 
 
 def fact_sql(fact: Fact, indicators: list[Indicator], tables: list[Table], filters: Filters) -> tuple[str, list]:

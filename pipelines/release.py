@@ -32,7 +32,8 @@ from .cubes import cube_name, measure
 from .schema import CHILD_KINDS, KINDS
 from .suppression import is_small
 
-HIERARCHY = {"ethnicity": "ethnic_group", "month": "reporting_year"}  # a child value implies its parent's
+# A child value implies its parent's (chained: an ethnicity code implies its group, which implies its sample group).
+HIERARCHY = {"ethnicity": "ethnic_group", "ethnic_group": "sample_group", "month": "reporting_year"}
 KEY_ORDER = (*DIMENSIONS, "partnership", "period", "source")  # source: data-quality cells only
 UNITS = "count(*)"  # rows of the fact: a listed cell has at least one
 QUALITY_FACTS = {k: KINDS[k].fact for k in sorted(CHILD_KINDS)}  # completeness is published for these
@@ -98,6 +99,7 @@ def key_text(key: aud.Key) -> str:
 
 
 def closure(dims: set[str], fact: Fact) -> frozenset[str]:
+    """The dimensions with every ancestor the fact has (HIERARCHY is listed child before parent)."""
     dims = set(dims)
     for child, parent in HIERARCHY.items():
         if child in dims and parent in fact.dims:

@@ -20,6 +20,7 @@ NOT_APPLICABLE = "z"
 DIMENSION_LABELS = {
     "ethnic_group": "Ethnic group", "ethnicity": "Ethnicity", "sex": "Sex", "age_band": "Age band",
     "review_type": "Review type", "reporting_year": "Reporting year", "agency": "Agency", "month": "Month",
+    "sample_group": "As the national sample",
 }
 GROUP_LABELS = {
     "sex": {"M": "Male", "F": "Female", "U": "Not known"},

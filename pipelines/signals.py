@@ -121,17 +121,16 @@ def display(points):
         "Signal": points["status"].map(STATUS_TEXT), "Rules": points["signals"]})
 
 
-COMPARED_GROUPS = ("Black", "Asian", "Mixed")  # the report's reviews were all of children in these groups
+SAMPLE_GROUP = "Black, Asian or Mixed"  # the report's 54 reviews were all of children in these groups
 
 
-def like_for_like(by_group, indicator_id: str) -> tuple[int, int] | None:
-    """(numerator, denominator) for reviews of Black, Asian and Mixed Heritage children, the national
-    sample's groups: the sum of three published cells, so only when all three are shown (a sum with a
-    hidden part would reveal it beside the others)."""
-    rows = by_group[(by_group["indicator"] == indicator_id) & by_group["group"].isin(COMPARED_GROUPS)]
-    if len(rows) != len(COMPARED_GROUPS) or rows["suppressed"].any() or rows["numerator"].isna().any():
+def like_for_like(by_sample_group, indicator_id: str) -> tuple[int, int] | None:
+    """(numerator, denominator) for our reviews of Black, Asian and Mixed Heritage children, from the
+    published `sample_group` breakdown (protected like every cell); None when it is hidden."""
+    rows = by_sample_group[(by_sample_group["indicator"] == indicator_id) & (by_sample_group["group"] == SAMPLE_GROUP)]
+    if rows.empty or rows["numerator"].isna().any() or not rows["denominator"].iloc[0]:  # hidden: no counts
         return None
-    return int(rows["numerator"].sum()), int(rows["denominator"].sum())
+    return int(rows["numerator"].iloc[0]), int(rows["denominator"].iloc[0])
 
 
 def national_verdict(numerator: int, denominator: int, national: float) -> str:

@@ -62,6 +62,8 @@ def collect(con, queries: list[Query], threshold: int) -> tuple[list, list]:
 
 
 def parent_of(dim: str, value: str) -> tuple[str, str]:
+    if dim == "ethnic_group":
+        return "sample_group", "Black, Asian or Mixed" if value in ("Black", "Asian", "Mixed") else "Other groups"
     if dim == "ethnicity":
         return "ethnic_group", ethnicity_codes().get(value, ("", NOT_KNOWN))[1] if value not in ("NOBT", "REFU") else NOT_KNOWN
     return "reporting_year", f"{value[:4]}-{(int(value[:4]) + 1) % 100:02d}" if int(value[5:]) >= 4 else \
@@ -84,10 +86,11 @@ def cell(q: Query, element: dict) -> tuple[str, aud.Key, aud.Key]:
     conditions = dict(scope)
     for dim, value in zip(q.by, (element["group"] or "").split(",") if q.by else []):
         conditions[dim] = value
-        if dim in ("ethnicity", "month"):
-            p, v = parent_of(dim, value)
-            if p in fact.dims:
-                conditions[p] = v
+        while dim in ("ethnicity", "ethnic_group", "month"):  # a child implies its parents, up the chain
+            dim, value = parent_of(dim, value)
+            if dim not in fact.dims:
+                break
+            conditions[dim] = value
     order = lambda c: sorted(c.items(), key=lambda p: ORDER.index(p[0]))  # noqa: E731
     return fact.name, tuple(order(conditions)), tuple(order(scope))
 

@@ -23,7 +23,7 @@ ids = tuple(i.id for i in board)
 version, threshold = data.stamp(view.settings.db_path), view.settings.suppression_threshold
 overall = data.indicators(view.db, version, (), view.filters, view.show_small, threshold, ids).set_index("indicator")
 review_ids = tuple(i.id for i in board if i.page == "reviews" and i.national)
-by_group = data.indicators(view.db, version, ("ethnic_group",), view.filters, view.show_small, threshold, review_ids)
+by_group = data.indicators(view.db, version, ("sample_group",), view.filters, view.show_small, threshold, review_ids)
 monthly = data.spc(view.db, version, view.filters, view.show_small, threshold, ids)
 
 
@@ -34,7 +34,8 @@ def national_line(ind) -> str:
     national = f"National {report.format_value(ind.national_value, ind.scale)} ({ind.national[0]} of {ind.national[1]})"
     ours = signals.like_for_like(by_group, ind.id) if not by_group.empty else None
     if ours is None:
-        return f"{national}. Too few reviews of Black, Asian and Mixed Heritage children to compare."
+        return (f"{national}. Like for like (our reviews of Black, Asian and Mixed Heritage children): "
+                "too few to show without revealing a small number, so no comparison.")
     n, d = ours
     verdict = signals.national_verdict(n, d, ind.national_value)
     return (f"Reviews of Black, Asian and Mixed Heritage children (as nationally): "

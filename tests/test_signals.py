@@ -1,0 +1,58 @@
+"""Verdicts a board reads: the national comparison from the interval, the like-for-like figure, the SPC badge."""
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from pipelines import signals
+from tests.conftest import cli_json
+
+
+@pytest.mark.parametrize("national, verdict", [
+    (0.40, "lower than national"),  # 81 of 263 is 30.8%, 95% CI 25.5% to 36.6%
+    (0.20, "higher than national"),
+    (0.30, "no clear difference from national"),
+    (0.36, "no clear difference from national"),  # inside the interval, though the point estimate is lower
+])
+def test_the_verdict_follows_the_interval_not_the_point_estimate(national, verdict):
+    assert signals.national_verdict(81, 263, national) == verdict
+
+
+def test_no_verdict_without_a_denominator():
+    assert signals.national_verdict(0, 0, 0.5) == "too few to compare"
+
+
+def frame(rows):
+    return pd.DataFrame(rows, columns=["indicator", "group", "numerator", "denominator", "suppressed"])
+
+
+def test_like_for_like_uses_the_published_sample_group_cell_only():
+    shown = frame([("review.x", "Black, Asian or Mixed", 20, 40, False), ("review.x", "Other groups", 10, 20, False)])
+    assert signals.like_for_like(shown, "review.x") == (20, 40)
+    hidden = frame([("review.x", "Black, Asian or Mixed", None, None, True), ("review.x", "Other groups", 9, 20, False)])
+    assert signals.like_for_like(hidden, "review.x") is None
+    internal = frame([("review.x", "Black, Asian or Mixed", 3, 40, True)])  # internal use shows exact counts
+    assert signals.like_for_like(internal, "review.x") == (3, 40)
+    assert signals.like_for_like(shown, "review.y") is None
+
+
+def test_sample_group_is_a_protected_breakdown_of_reviews(sample_db):
+    cells = cli_json("indicators", "--db", sample_db.db_path, "--by", "sample_group", "--unsuppressed")
+    by_group = {(c["indicator"], c["group"]): c for c in cells}
+    ethnic = cli_json("indicators", "--db", sample_db.db_path, "--by", "ethnic_group", "--unsuppressed")
+    total = sum(c["denominator"] for c in ethnic if c["indicator"] == "review.ethnicity_reported"
+                and c["group"] in ("Black", "Asian", "Mixed"))
+    assert by_group[("review.ethnicity_reported", "Black, Asian or Mixed")]["denominator"] == total
+    published = cli_json("indicators", "--db", sample_db.db_path, "--by", "sample_group")
+    for c in published:  # never a small count, and a hidden cell hides its partner (two cells add to the total)
+        assert c["suppressed"] or not (1 <= c["numerator"] <= 5 or 1 <= c["denominator"] - c["numerator"] <= 5)
+    pairs = {}
+    for c in published:
+        pairs.setdefault(c["indicator"], []).append(c["suppressed"])
+    assert all(flags.count(True) != 1 for flags in pairs.values())
+
+
+def test_spc_badge_text_for_every_variation():
+    from dashboard import spc_charts
+
+    assert set(spc_charts.VARIATION_BADGE) == set(signals.VARIATION_TEXT)
