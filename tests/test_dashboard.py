@@ -128,6 +128,28 @@ def test_sql_behind_the_figures_is_the_sql_that_ran(app, sample_db):
     assert any("CREATE OR REPLACE VIEW fct_episode" in c for c in code)
 
 
+def test_overview_gives_signals_and_like_for_like_verdicts(app):
+    """Default: the like-for-like cells of 60 reviews are too small to show, and the tiles say so; internal
+    use shows the verdict. Practice tiles carry the monthly signal; the planted voice improvement shows."""
+    text = " ".join(m.value for m in app.markdown)
+    assert "too few to show without revealing a small number" in text
+    assert not any(w in text for w in ("higher than national", "lower than national", "no clear difference"))
+    assert any("-badge[" in m.value and "Improving" in m.value for m in app.markdown)  # st.badge is markdown
+    app.toggle(key="f_show_small").set_value(True).run()
+    text = " ".join(m.value for m in app.markdown)
+    assert any(w in text for w in ("higher than national", "lower than national", "no clear difference")), text
+
+
+def test_practice_charts_every_monthly_indicator_with_its_signal(app):
+    at = visit(app, "practice")
+    monthly = [i for i in catalogue() if i.page == "practice" and "month" in i.fact.dims]
+    assert len(at.get("vega_lite_chart")) >= len(monthly)
+    labels = " ".join(m.value for m in at.markdown)
+    assert all(i.short_label in labels for i in monthly)
+    badges = [m.value for m in at.markdown if "-badge[" in m.value]
+    assert sum("Improving" in b for b in badges) >= 1 and sum("No significant change" in b for b in badges) >= 5
+
+
 def _charts(at: AppTest) -> list[dict]:
     import json
     return [json.loads(c.proto.spec) for c in at.get("vega_lite_chart")]
