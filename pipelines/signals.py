@@ -143,3 +143,19 @@ def national_verdict(numerator: int, denominator: int, national: float) -> str:
     low, high = interval
     return "higher than national" if national < low else "lower than national" if national > high \
         else "no clear difference from national"
+
+
+def summary_sentence(points) -> str:
+    """One plain-English sentence on what the monthly series say, from their latest signals only."""
+    if points.empty:
+        return ""
+    latest = points.groupby("indicator", sort=False).first()
+    words = {"improvement": "improving", "concern": "getting worse", "neither": "changing"}
+    special = [f"{row['short_label']} is {words[row['variation']]}" for _, row in latest.iterrows()
+               if row["variation"] in words]
+    calm = int((latest["variation"] == "common_cause").sum())
+    quiet = (f"the other {calm} monthly indicator{'s show' if calm != 1 else ' shows'} only month-to-month noise"
+             if special else f"all {calm} monthly indicators show only month-to-month noise") if calm else ""
+    parts = ["; ".join(special) + (" (a special cause on the control chart)" if special else ""), quiet]
+    sentence = "; ".join(p for p in parts if p)
+    return sentence[:1].upper() + sentence[1:] + "." if sentence else ""

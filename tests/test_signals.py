@@ -56,3 +56,15 @@ def test_spc_badge_text_for_every_variation():
     from dashboard import spc_charts
 
     assert set(spc_charts.VARIATION_BADGE) == set(signals.VARIATION_TEXT)
+
+
+def test_summary_sentence_names_only_real_changes():
+    rows = [("practice.a", "Voice recorded", "improvement"), ("practice.b", "Child seen", "common_cause"),
+            ("practice.c", "Seen alone", "common_cause"), ("practice.d", "Referrals: NFA", "neither")]
+    points = pd.DataFrame([{"indicator": i, "short_label": s, "variation": v} for i, s, v in rows])
+    assert signals.summary_sentence(points) == (
+        "Voice recorded is improving; Referrals: NFA is changing (a special cause on the control chart); "
+        "the other 2 monthly indicators show only month-to-month noise.")
+    calm = points.assign(variation="common_cause")
+    assert signals.summary_sentence(calm) == "All 4 monthly indicators show only month-to-month noise."
+    assert signals.summary_sentence(points.iloc[:0]) == ""

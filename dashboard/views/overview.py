@@ -57,6 +57,8 @@ for page, heading in (("reviews", "Reviews of serious incidents"), ("practice", 
     if not shown:
         ui.empty_state(f"{page} extract")
         continue
+    if page == "practice" and not monthly.empty:
+        st.markdown(signals.summary_sentence(monthly))
     columns = st.columns(3)  # three across: long titles wrap instead of being cut off
     for n, ind in enumerate(shown):
         row = overall.loc[ind.id]

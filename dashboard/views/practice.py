@@ -46,6 +46,7 @@ points = data.spc(view.db, version, view.filters, view.show_small, threshold)
 if points.empty:
     st.info("No dated episodes, disclosures or referrals in this selection.")
 else:
+    st.markdown(signals.summary_sentence(points))
     columns = st.columns(2)
     for n, (indicator_id, series) in enumerate(points.groupby("indicator", sort=False)):
         ind = by_id(indicator_id)
