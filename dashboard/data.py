@@ -35,12 +35,13 @@ def indicators(db: str, version: float, by: tuple[str, ...], filters: Filters, s
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def spc(db: str, version: float, filters: Filters, show_small: bool, threshold: int,
-        ids: tuple[str, ...] = ()) -> pd.DataFrame:
+        ids: tuple[str, ...] = (), rules=None) -> pd.DataFrame:
     """Every monthly indicator's p-chart points (pipelines.signals), from the months the page may show."""
-    from pipelines import signals
+    from pipelines import signals, spc as control
 
     with read_connection(Path(db)) as con:
-        return signals.frame(signals.monthly(con, ids, None, filters, threshold, protected=not show_small))
+        return signals.frame(signals.monthly(con, ids, None, filters, threshold, protected=not show_small,
+                                             rules=rules or control.Rules()))
 
 
 @st.cache_data(show_spinner=False, max_entries=32)

@@ -200,3 +200,14 @@ def test_groups_page_population_shares_and_two_way_heatmap(app):
     cells = _chart_rows(at, "Heatmap")
     assert "c" in {r["text"] for r in cells}  # hidden cells drawn as c
     assert len(cells) == len(at.dataframe[0].value)
+
+
+def test_practice_limits_can_be_fixed_or_rebased(app):
+    at = visit(app, "practice")
+    at.radio(key="spc_limits").set_value("Before and after a change date").run()
+    at.text_input(key="spc_rebase").input("2024-01").run()
+    assert not at.exception and not at.warning
+    at.text_input(key="spc_rebase").input("Jan 2024").run()
+    assert any("is not a month" in w.value for w in at.warning)
+    at.radio(key="spc_limits").set_value("The first 12 months (fixed baseline)").run()
+    assert not at.exception

@@ -1,9 +1,11 @@
 """Practice: ethnicity recording, the child's voice, identity, interpreters and disclosures, month by month."""
+import re
+
 import streamlit as st
 
 from dashboard import charts, components as ui, spc_charts
 from dashboard import data
-from pipelines import report, signals
+from pipelines import report, signals, spc
 from pipelines.catalogue import by_id, catalogue
 
 view = st.session_state["view"]
@@ -42,7 +44,18 @@ st.caption("Statistical process control charts (NHS England's Making Data Count)
            "cause is a month outside the limits, 7 months in a row on one side of the average or rising or falling, "
            "or 2 of 3 months near a limit: improvement, concern, or (where neither direction is better) change. "
            "Every chart's axis runs from 0% to 100%. c = a month hidden to protect privacy (a gap, not a zero).")
-points = data.spc(view.db, version, view.filters, view.show_small, threshold)
+limits = st.radio("Centre line and limits from", ["Every month shown", "The first 12 months (fixed baseline)",
+                   "Before and after a change date"], horizontal=True, key="spc_limits")
+rules = spc.Rules()
+if limits.startswith("The first"):
+    rules = spc.Rules(baseline=12)
+elif limits.startswith("Before"):
+    change = st.text_input("Change date (YYYY-MM), e.g. when a new practice standard began", key="spc_rebase")
+    if re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", change.strip()):
+        rules = spc.Rules(rebase=change.strip())
+    elif change.strip():
+        st.warning(f"{change!r} is not a month: write it as YYYY-MM, e.g. 2024-04. Limits use every month meanwhile.")
+points = data.spc(view.db, version, view.filters, view.show_small, threshold, rules=rules)
 if points.empty:
     st.info("No dated episodes, disclosures or referrals in this selection.")
 else:
