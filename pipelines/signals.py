@@ -159,3 +159,20 @@ def summary_sentence(points) -> str:
     parts = ["; ".join(special) + (" (a special cause on the control chart)" if special else ""), quiet]
     sentence = "; ".join(p for p in parts if p)
     return sentence[:1].upper() + sentence[1:] + "." if sentence else ""
+
+
+def national_sentence(verdicts: list[tuple[str, str | None]]) -> str:
+    """One sentence on the like-for-like national comparisons: (figure, verdict or None when hidden)."""
+    if not verdicts:
+        return ""
+    parts = []
+    for verdict in ("higher than national", "lower than national", "no clear difference from national"):
+        names = [name for name, v in verdicts if v == verdict]
+        if names:
+            parts.append(f"{', '.join(names)}: {verdict}")
+    hidden = sum(v is None or v == "too few to compare" for _, v in verdicts)
+    if hidden:
+        parts.append(f"{'all' if hidden == len(verdicts) else hidden} "
+                     f"{'figures' if hidden != 1 else 'figure'} too few to compare without revealing a small number")
+    return "Like for like with the national figures (reviews of Black, Asian and Mixed Heritage children): " \
+        + "; ".join(parts) + "."

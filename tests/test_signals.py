@@ -68,3 +68,13 @@ def test_summary_sentence_names_only_real_changes():
     calm = points.assign(variation="common_cause")
     assert signals.summary_sentence(calm) == "All 4 monthly indicators show only month-to-month noise."
     assert signals.summary_sentence(points.iloc[:0]) == ""
+
+
+def test_national_sentence():
+    text = signals.national_sentence([("Racism named", "lower than national"), ("Voice missing", None),
+                                      ("Terms of reference", "no clear difference from national")])
+    assert text == ("Like for like with the national figures (reviews of Black, Asian and Mixed Heritage children): "
+                    "Racism named: lower than national; Terms of reference: no clear difference from national; "
+                    "1 figure too few to compare without revealing a small number.")
+    assert signals.national_sentence([("A", None), ("B", None)]).endswith(
+        "all figures too few to compare without revealing a small number.")

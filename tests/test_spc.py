@@ -205,3 +205,26 @@ def json_list(text: str) -> list:
     import json
 
     return json.loads(text)
+
+
+def test_only_the_planted_change_signals_in_the_sample(sample_db):
+    """The synthetic partnership improves voice recording from January 2024 and keeps every other rate
+    stable. Noise alone must not make a run (shift, trend, two of three) anywhere else; a single point
+    outside 3-sigma limits happens by chance about once in 370 points (the sample charts about 300), so
+    at most one such point per series is allowed, and no series' latest signal may be anything but noise."""
+    from conftest import cli_json
+
+    rows = cli_json("spc", "--db", sample_db.db_path)
+    by_indicator: dict[str, list[dict]] = {}
+    for r in rows:
+        by_indicator.setdefault(r["indicator"], []).append(r)
+    voice = by_indicator.pop("practice.voice_captured")
+    before = [r for r in voice if r["period"] < "2024-01" and r["value"] is not None]
+    after = [r for r in voice if r["period"] >= "2024-01" and r["value"] is not None]
+    assert sum(r["value"] for r in after) / len(after) > sum(r["value"] for r in before) / len(before) + 0.05
+    assert sum("shift" in r["signals"] for r in after) >= 7  # the change is found as a shift after it
+    for indicator, series in by_indicator.items():
+        runs = [r for r in series if set(r["signals"]) - {"outside_limits"}]
+        assert not runs, (indicator, runs)
+        assert sum("outside_limits" in r["signals"] for r in series) <= 1, indicator
+        assert not series[-1]["signals"], indicator

@@ -27,6 +27,11 @@ by_group = data.indicators(view.db, version, ("sample_group",), view.filters, vi
 monthly = data.spc(view.db, version, view.filters, view.show_small, threshold, ids)
 
 
+def verdict_of(ind) -> str | None:
+    ours = signals.like_for_like(by_group, ind.id) if not by_group.empty else None
+    return signals.national_verdict(*ours, ind.national_value) if ours else None
+
+
 def national_line(ind) -> str:
     """Like for like: the national sample was reviews of Black, Asian and Mixed Heritage children."""
     if not ind.national:
@@ -59,6 +64,8 @@ for page, heading in (("reviews", "Reviews of serious incidents"), ("practice", 
         continue
     if page == "practice" and not monthly.empty:
         st.markdown(signals.summary_sentence(monthly))
+    if page == "reviews":
+        st.markdown(signals.national_sentence([(i.short_label, verdict_of(i)) for i in shown if i.national]))
     columns = st.columns(3)  # three across: long titles wrap instead of being cut off
     for n, ind in enumerate(shown):
         row = overall.loc[ind.id]
