@@ -50,7 +50,8 @@ def national_line(ind) -> str:
 def signal_badge(ind) -> None:
     series = monthly[monthly["indicator"] == ind.id] if not monthly.empty else monthly
     if series.empty:
-        st.caption("No monthly series: reviews are too few a month for a control chart.")
+        st.caption("No monthly series: reviews are too few a month for a control chart." if ind.page == "reviews"
+                   else "No monthly series: these records are not dated.")
         return
     colour, words = spc_charts.VARIATION_BADGE[series["variation"].iloc[0]]
     st.badge(words, color=colour, help=signals.VARIATION_TEXT[series["variation"].iloc[0]])
