@@ -22,6 +22,11 @@ VARIATION_BADGE = {  # the series' icon as a badge: colour, and the words
     "common_cause": ("gray", ":material/horizontal_rule: No significant change"),
     "none": ("gray", "Too few months"),
 }
+ASSURANCE_BADGE = {  # where a target is set: will the process meet it?
+    "pass": ("blue", ":material/check_circle: Will meet the target every month"),
+    "fail": ("orange", ":material/cancel: Will not meet the target without change"),
+    "hit_and_miss": ("gray", ":material/help: Will meet the target in some months only"),
+}
 
 
 def describe(series: pd.DataFrame) -> str:

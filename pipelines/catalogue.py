@@ -50,6 +50,7 @@ class Indicator:
     share: bool = False  # denominator is the whole scope in every group
     scale: int = 1  # 10000 for a rate per 10,000
     board: bool = False  # a tile on the board overview
+    target: float | None = None  # a partnership's target for the rate, if it sets one (SPC assurance icon)
     national: tuple[int, int] | None = field(default=None)  # (numerator, denominator) from the report
 
     @property

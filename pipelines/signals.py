@@ -34,6 +34,10 @@ class Series:
         return spc.variation(self.points, self.indicator.direction)
 
     @property
+    def assurance(self) -> str | None:
+        return spc.assurance(self.points, self.indicator.target, self.indicator.direction)
+
+    @property
     def trial(self) -> bool:
         return spc.trial(self.points)
 
@@ -95,7 +99,7 @@ def frame(series: list[Series]):
              "period": p.period, "numerator": p.numerator, "denominator": p.denominator, "value": p.value,
              "centre": p.centre, "lower": p.lower, "upper": p.upper, "signals": ", ".join(p.signals),
              "status": "hidden" if p.hidden else point_status(p, s.indicator.direction),
-             "variation": s.variation, "trial": s.trial, "limits_from": s.limits_from}
+             "variation": s.variation, "assurance": s.assurance, "trial": s.trial, "limits_from": s.limits_from}
             for s in series for p in s.points]
     return pd.DataFrame(rows)
 

@@ -184,3 +184,15 @@ def variation(points: list[Point], direction: str) -> str:
 def trial(points: list[Point]) -> bool:
     """Fewer than TRIAL_POINTS months under the limits: trial limits."""
     return max((p.limits_from for p in points), default=0) < TRIAL_POINTS
+
+
+def assurance(points: list[Point], target: float | None, direction: str) -> str | None:
+    """The Making Data Count assurance icon, where a target is set: whether the process, as its latest
+    limits stand, will meet the target every month (pass), never (fail), or sometimes (hit and miss)."""
+    latest = next((p for p in reversed(points) if p.centre is not None), None)
+    if target is None or latest is None or direction == "neutral":
+        return None
+    if latest.lower <= target <= latest.upper:
+        return "hit_and_miss"
+    above = target < latest.lower  # every month lies above the target
+    return "pass" if above == (direction == "up") else "fail"

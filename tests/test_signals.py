@@ -78,3 +78,18 @@ def test_national_sentence():
                     "1 figure too few to compare without revealing a small number.")
     assert signals.national_sentence([("A", None), ("B", None)]).endswith(
         "all figures too few to compare without revealing a small number.")
+
+
+def test_a_target_gives_an_assurance_icon():
+    import dataclasses
+
+    from pipelines import spc
+    from pipelines.catalogue import by_id
+
+    points = spc.p_chart([spc.Point(f"2024-{m:02d}", 60, 100) for m in range(1, 13)])
+    voice = by_id("practice.voice_captured")
+    assert signals.Series(voice, None, None, points).assurance is None  # no target in the shipped catalogue
+    with_target = dataclasses.replace(voice, target=0.9)
+    assert signals.Series(with_target, None, None, points).assurance == "fail"
+    row = signals.frame([signals.Series(with_target, None, None, points)]).iloc[0]
+    assert row["assurance"] == "fail" and row["variation"] == "common_cause"

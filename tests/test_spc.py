@@ -228,3 +228,17 @@ def test_only_the_planted_change_signals_in_the_sample(sample_db):
         assert not runs, (indicator, runs)
         assert sum("outside_limits" in r["signals"] for r in series) <= 1, indicator
         assert not series[-1]["signals"], indicator
+
+
+@pytest.mark.parametrize("target, direction, icon", [
+    (0.30, "up", "pass"),  # limits 0.35 to 0.65: every month above a 30% floor
+    (0.70, "up", "fail"),
+    (0.50, "up", "hit_and_miss"),
+    (0.30, "down", "fail"),  # lower is better: every month above a 30% ceiling fails it
+    (0.70, "down", "pass"),
+    (0.50, "neutral", None),
+    (None, "up", None),
+])
+def test_assurance_icon(target, direction, icon):
+    points = spc.p_chart(proportions([(50, 100)] * 12))
+    assert spc.assurance(points, target, direction) == icon

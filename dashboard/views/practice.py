@@ -68,6 +68,9 @@ else:
             st.markdown(f"**{ind.short_label}** · {signals.DIRECTION_TEXT[ind.direction].capitalize()}")
             trial = f" · trial limits ({series['limits_from'].iloc[0]} months)" if series["trial"].iloc[0] else ""
             st.badge(words + trial, color=colour)
+            if series["assurance"].iloc[0] in spc_charts.ASSURANCE_BADGE:
+                colour, words = spc_charts.ASSURANCE_BADGE[series["assurance"].iloc[0]]
+                st.badge(f"{words} ({ind.target:.0%})", color=colour)
             st.altair_chart(spc_charts.p_chart(series), theme=None, width="stretch")
     ui.table_with_downloads(signals.display(points), "practice_monthly_spc", view.show_small, "pr_month")
     monthly = data.indicators(view.db, version, ("month",), view.filters, view.show_small, threshold,
