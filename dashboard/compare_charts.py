@@ -125,3 +125,27 @@ def rates_description(frame: pd.DataFrame, measure: str, heading: str) -> str:
 def log_ticks(low: float, high: float) -> list[float]:
     """Tick values a reader can work with (halves, doubles) inside a log domain."""
     return [t for t in TICKS if low <= t <= high] or [round(math.sqrt(low * high), 2)]
+
+
+def lines_by_group(cells: pd.DataFrame, month_first: bool, group_title: str, measure: str) -> alt.LayerChart:
+    """Month by group: a line per group on one 0-based axis, its name at the line's end (not colour
+    alone), a hidden month as a 'c' on that group's row of labels under the lines."""
+    data = cells.rename(columns={"row": "month", "column": "group"} if month_first else {"row": "group", "column": "month"})
+    data = data.assign(month=pd.to_datetime(data["month"] + "-01"))
+    x = alt.X("month:T", title=None, axis=alt.Axis(format="%b %Y", labelAngle=0, tickCount=6))
+    scale = int(data["scale"].iloc[0]) if len(data) else 1
+    y = alt.Y("value:Q", title=None, scale=alt.Scale(zero=True),
+              axis=alt.Axis(format=".0%" if scale == 1 else ",.0f"))
+    dash = alt.StrokeDash("group:N", title=group_title)
+    lines = alt.Chart(data).mark_line(point=True, color=INK).encode(x=x, y=y, strokeDash=dash, detail="group:N",
+                                                                    tooltip=["group:N", alt.Tooltip("month:T", format="%B %Y"),
+                                                                             alt.Tooltip("text:N", title="Rate")])
+    ends = alt.Chart(data.dropna(subset=["value"])).mark_text(align="left", dx=6, color=INK, fontSize=12).encode(
+        x=alt.X("max(month):T"), y=alt.Y("value:Q", aggregate={"argmax": "month"}), text="group:N")
+    hidden = data[data["hidden"]].assign(at=0)
+    marks = alt.Chart(hidden).mark_text(color=INK, fontWeight="bold", dy=-8).encode(
+        x=x, y=alt.Y("at:Q"), text=alt.value("c"), tooltip=["group:N", alt.Tooltip("month:T", format="%B %Y")])
+    n_hidden = int(data["hidden"].sum())
+    text = (f"Line chart of {measure} by month, one line per {group_title.lower()} "
+            f"({', '.join(map(str, data['group'].unique()))})" + (f"; {n_hidden} hidden month(s) marked c." if n_hidden else "."))
+    return (lines + ends + marks).properties(height=320, width="container", description=text)

@@ -211,3 +211,15 @@ def test_practice_limits_can_be_fixed_or_rebased(app):
     assert any("is not a month" in w.value for w in at.warning)
     at.radio(key="spc_limits").set_value("The first 12 months (fixed baseline)").run()
     assert not at.exception
+
+
+def test_month_by_group_is_a_line_per_group(app):
+    app.toggle(key="f_show_small").set_value(True).run()  # month by group is internal use
+    at = visit(app, "groups")
+    at.selectbox(key="grp_indicator").set_value("practice.voice_captured").run()
+    at.selectbox(key="grp_by").set_value("month").run()
+    at.selectbox(key="grp_also").set_value("ethnic_group").run()
+    assert not at.exception
+    specs = _charts(at)
+    lines = [s for s in specs if "Line chart of" in s.get("description", "")]
+    assert lines and "one line per ethnic group" in lines[0]["description"]

@@ -40,13 +40,17 @@ table = (by, also) if also else (by,)
 frame = data.indicators(view.db, version, table, view.filters, view.show_small, threshold, (chosen,))
 heading = " and ".join(report.DIMENSION_LABELS[d] for d in table)
 chart = None
-if not frame.empty and also:
+if not frame.empty and also and "month" in table:  # month by group: a line per group
+    other = also if by == "month" else by
+    chart = compare_charts.lines_by_group(compare.grid(frame, table), by == "month", report.DIMENSION_LABELS[other],
+                                          f"“{ind.label}”")
+elif not frame.empty and also:
     chart = compare_charts.heatmap(compare.grid(frame, table), report.DIMENSION_LABELS[by],
                                    report.DIMENSION_LABELS[also], f"“{ind.label}”")
 elif not frame.empty:
     chart = compare_charts.described(charts.rate_bars(frame), compare_charts.rates_description(frame, f"“{ind.label}”", heading))
 ui.indicator_block(ind, frame, heading, view.show_small, "grp", chart)
-if also and not frame.empty:
+if also and not frame.empty and "month" not in table:
     st.caption("In the grid, each cell is the rate for that combination, darker for higher; z = no records. "
                "The table below the grid lists every cell with its 95% interval.")
 
