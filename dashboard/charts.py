@@ -59,7 +59,7 @@ def rate_bars(frame: pd.DataFrame, category: str = "group_label", title: str = "
     domain = [0, 1] if scale == 1 else alt.Undefined
     hidden = frame["suppressed"] & frame["value"].isna()
     rows = frame[category].where(~hidden, frame[category] + f" ({SUPPRESSED}: hidden)")
-    frame = frame.assign(**{category: rows}, said=[_bar_words(r, category, scale) for _, r in frame.assign(
+    frame = frame.assign(**{category: rows}, hidden=hidden, said=[_bar_words(r, category, scale) for _, r in frame.assign(
         **{category: rows}).iterrows()])
     has_national = bool(frame["national"].notna().any())
     base = alt.Chart(frame).encode(y=alt.Y(f"{category}:N", sort=None, title=None,
@@ -72,11 +72,17 @@ def rate_bars(frame: pd.DataFrame, category: str = "group_label", title: str = "
     errors = base.mark_rule(strokeWidth=2, color="#333333").encode(x="ci_low:Q", x2="ci_high:Q")
     national = base.mark_tick(color=NATIONAL_COLOUR, thickness=3, size=22).encode(
         x="national:Q", tooltip=[alt.Tooltip("national:Q", format=".1%" if scale == 1 else ",.1f", title="National")])
+    marked = base.transform_filter(alt.datum.hidden).mark_text(  # a "c" where the bar would start, as SPC charts do
+        align="left", dx=4, fontSize=14, fontWeight="bold", color="#222222").encode(x=alt.datum(0), text=alt.value(SUPPRESSED))
     key = "Bar: rate · black line: 95% interval" + (" · orange tick: national figure (It's Silent)" if has_national else "")
-    height = 34 * max(len(rows), 2) + 10  # fixed: a step height clashes with container width
-    layers = [bars, errors, national] if has_national else [bars, errors]
+    key += f" · {SUPPRESSED}: hidden" if hidden.any() else ""
+    # Fixed (a step height clashes with container width), and Streamlit fits the whole chart to it: rows plus the
+    # key and the x axis, or a chart of two rows is squeezed flat.
+    height = 34 * max(len(rows), 2) + 80
+    layers = [bars, errors] + ([national] if has_national else []) + ([marked] if hidden.any() else [])
     return describe(alt.layer(*layers).properties(
-        title=alt.Title(title, subtitle=key, subtitleFontSize=14, subtitleColor="#333333"),
+        title=alt.Title(title, subtitle=key, subtitleFontSize=14, subtitleColor="#333333") if title else
+        alt.Title(key, fontSize=14, fontWeight="normal", color="#333333"),  # Vega draws no subtitle without a title
         height=height, width="container"), rate_bars_words(frame, category, has_national))
 
 
@@ -145,14 +151,16 @@ def monthly_words(data: pd.DataFrame) -> str:
 
 def stacked_shares(frame: pd.DataFrame, row: str, colour: str, order: list[str]) -> alt.Chart:
     """100% stacked bars, e.g. who interpreted, per agency; the legend names every colour, in the bars' order."""
-    chart = alt.Chart(frame.dropna(subset=["Share"])).mark_bar().encode(
+    chart = alt.Chart(frame.dropna(subset=["Share"])).mark_bar(stroke="white", strokeWidth=1.5).encode(
         y=alt.Y(f"{row}:N", title=None),
         x=alt.X("Share:Q", stack="zero", scale=alt.Scale(domain=[0, 1]),
                 axis=alt.Axis(format=".0%", title="Share of episodes needing an interpreter (hidden shares left blank)")),
-        color=alt.Color(f"{colour}:N", sort=order, scale=alt.Scale(domain=order, range=OKABE_ITO[:len(order)]), title=None),
+        color=alt.Color(f"{colour}:N", sort=order, scale=alt.Scale(domain=order, range=OKABE_ITO[:len(order)]),
+                        legend=alt.Legend(title="From the left:", titleOrient="left")),  # position, not colour alone
         order=alt.Order("order:Q"),
         tooltip=[f"{row}:N", f"{colour}:N", alt.Tooltip("Share:Q", format=".1%"), alt.Tooltip("Episodes:Q", format=",")],
-    ).transform_calculate(order=f"indexof({order!r}, datum['{colour}'])").properties(height=40 * max(frame[row].nunique(), 1), width="container")
+    ).transform_calculate(order=f"indexof({order!r}, datum['{colour}'])").properties(
+        height=40 * max(frame[row].nunique(), 1) + 110, width="container")  # rows plus axis and legend (see rate_bars)
     return describe(chart, stacked_words(frame, row, colour, order))
 
 

@@ -18,7 +18,8 @@ ui.stop_unless(overall is not None and not overall.empty, "review extract")
 st.subheader("Our reviews against the national picture")
 rates = overall[overall["indicator"] != "review.count"]
 st.altair_chart(charts.rate_bars(rates, category="short_label"), theme=None, width="stretch")
-st.caption("Bars: our rate with its 95% interval. Orange tick: national figure from It's Silent.")
+if rates["suppressed"].any() and not view.show_small:  # the chart's key, drawn in it, says what bars and ticks are
+    st.caption("c = hidden to protect children's privacy (a count of 1 to 5, or a figure it could be worked out from).")
 ui.table_with_downloads(report.display_table(overall, "Scope"), "reviews_overall", view.show_small, "rev_all")
 ui.sql_behind(overall)
 
