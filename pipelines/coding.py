@@ -36,7 +36,7 @@ from .catalogue import catalogue
 from .config import Settings
 from .loader import LoadResult, load_file
 from .readers import LINE, RawTable
-from .reference import ethnicity_codes
+from .reference import MAJOR_GROUPS, ethnicity_codes
 from .schema import FLAG, REVIEWS, Column, Kind
 from .store import landing_table, read_connection
 from .validation import validate
@@ -280,7 +280,7 @@ class Saved:
         if self.status == "failed":
             return "Not saved: " + (self.result.message if self.result else "the load failed")
         if self.status == "unchanged":
-            return "Nothing changed: the review is already stored exactly as coded (the check is recorded as a load)."
+            return "Nothing changed: the review is already stored exactly as coded."
         verb = "added" if self.status == "added" else "updated (its earlier coding was replaced)"
         return f"Review {verb}: load {self.result.load_id}. The other pages now show the new figures."
 
@@ -323,7 +323,6 @@ def _widget(column: Column) -> tuple[str, tuple[tuple[str, str], ...]]:
         codes = ((code, f"{label} ({code})") for code, (label, _) in ethnicity_codes().items())
         return "ethnicity", ((BLANK, REQUIRED_BLANK if column.required else BLANK_LABELS["ethnicity"]), *codes)
     if column.type == "ethnic_group":
-        from .reference import MAJOR_GROUPS
         return "select", ((BLANK, REQUIRED_BLANK if column.required else BLANK_LABELS["select"]),
                           *((g, g) for g in MAJOR_GROUPS))
     if column.type in ("date", "age", "count"):
@@ -351,9 +350,10 @@ def _fields_by_name(kind: Kind = REVIEWS) -> dict[str, Field]:
 
 
 def sections(kind: Kind = REVIEWS) -> dict[str, tuple[Field, ...]]:
-    """The fields grouped for the page, in SECTIONS' order; new columns last."""
+    """The fields grouped for the page, in SECTIONS' order; columns no section lists last, in the contract's order."""
+    place = {c: n for n, c in enumerate(c for cols in SECTIONS.values() for c in cols)}
     grouped: dict[str, list[Field]] = {name: [] for name in (*SECTIONS, OTHER_SECTION)}
-    for f in fields(kind):
+    for f in sorted(fields(kind), key=lambda f: place.get(f.name, len(place))):
         grouped[f.section].append(f)
     return {name: tuple(fs) for name, fs in grouped.items() if fs}
 
@@ -473,8 +473,8 @@ def save(values: Mapping[str, object], settings: Settings, display_name: str | N
     if result.status != "loaded" or result.rows_loaded != 1 or not _kept(settings.db_path, result.load_id, kind):
         # failed, quarantined (the row passed check(), so only if the day turned), or lost to a row from a
         # source dated later (loader._replace_older): the load is recorded, the review is not stored
-        return Saved("failed", [], LoadResult(result.file, result.kind, "failed", message=result.summary(),
-                                              load_id=result.load_id))
+        why = result.message if result.status == "failed" else result.summary()
+        return Saved("failed", [], LoadResult(result.file, result.kind, "failed", message=why, load_id=result.load_id))
     return Saved("updated" if existed else "added", result=result)
 
 
