@@ -1,4 +1,4 @@
-"""Command line: python -m pipelines {load,indicators,spc,release,loads,quarantine,purge,generate}.
+"""Command line: python -m pipelines {load,indicators,spc,report,release,loads,quarantine,purge,generate}.
 
 A thin layer: each command parses its options and calls the library.
 """
@@ -70,6 +70,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--rebase", help="a change date (YYYY-MM): limits computed afresh from that month on")
     p.add_argument("--shift", type=int, default=7, help="points in a row on one side of the mean that make a shift")
     p.add_argument("--trend", type=int, default=7, help="points each above (or below) the one before that make a trend")
+    _filter_options(p)
+    _db_option(p)
+
+    p = sub.add_parser("report", help="the board pack: one PDF or PowerPoint file with the key figures")
+    p.add_argument("--out", type=Path, required=True, help="FILE.pdf or FILE.pptx (the extension decides)")
+    p.add_argument("--unsuppressed", action="store_true", help="exact counts, marked OFFICIAL-SENSITIVE on every "
+                                                                 "page (internal use only)")
     _filter_options(p)
     _db_option(p)
 
@@ -148,6 +155,23 @@ def cmd_spc(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    from . import pack  # reportlab, python-pptx and vl-convert are only needed here
+
+    fmt = pack.format_of(args.out)
+    cfg = settings(args.db)
+    if not cfg.db_path.exists():
+        raise FileNotFoundError(f"no database at {cfg.db_path}: load some files first")
+    with read_connection(cfg.db_path) as con:
+        data = pack.build(con, fmt, filters_from(args), args.unsuppressed, cfg.suppression_threshold)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_bytes(data)
+    if args.unsuppressed:
+        print(INTERNAL_WARNING, file=sys.stderr)
+    print(f"wrote {args.out} ({len(data):,} bytes)")
+    return 0
+
+
 def cmd_release(args: argparse.Namespace) -> int:
     cfg = settings(args.db)
     if not cfg.db_path.exists():
@@ -213,8 +237,9 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    command = {"load": cmd_load, "indicators": cmd_indicators, "spc": cmd_spc, "release": cmd_release, "loads": cmd_loads,
-               "quarantine": cmd_quarantine, "purge": cmd_purge, "generate": cmd_generate}[args.command]
+    command = {"load": cmd_load, "indicators": cmd_indicators, "spc": cmd_spc, "report": cmd_report,
+               "release": cmd_release, "loads": cmd_loads, "quarantine": cmd_quarantine, "purge": cmd_purge,
+               "generate": cmd_generate}[args.command]
     try:
         return command(args)
     except FileNotFoundError as exc:

@@ -64,6 +64,11 @@ class Chart:
 
 
 @dataclass
+class Split:
+    """Where a slide (less tall than an A4 page) starts a new one; the PDF keeps the page whole."""
+
+
+@dataclass
 class Page:
     title: str
     blocks: list = field(default_factory=list)

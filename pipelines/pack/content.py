@@ -18,7 +18,7 @@ from ..catalogue import Indicator, catalogue
 from ..metrics import Filters
 from ..narrative import TOO_FEW
 from ..sources import registry
-from . import INTERNAL_MARKING, Chart, Page, Pack, Table, Text, Tile, Tiles
+from . import INTERNAL_MARKING, Chart, Page, Pack, Split, Table, Text, Tile, Tiles
 from . import charts
 
 WIDTH = 770  # points of text width on the page the charts are drawn for (A4 landscape, 36 pt margins)
@@ -137,19 +137,23 @@ def spc_pages(monthly: pd.DataFrame) -> list[Page]:
     """Two control charts a page, each under its indicator's name, direction and signal."""
     if monthly.empty:
         return []
-    groups = list(monthly.groupby("indicator", sort=False))
+    order = [i.id for i in catalogue()]
+    groups = sorted(monthly.groupby("indicator", sort=False), key=lambda g: order.index(g[0]))
     pages = []
     for start in range(0, len(groups), 2):
         blocks = [] if start else [Text("Statistical process control (NHS England's Making Data Count): the solid line "
                                         "is the average, the dashed lines the limits within which months vary by chance. "
                                         "Triangles mark a special cause: up for improvement, down for concern. "
                                         "c = a month hidden to protect privacy.", "note")]
-        for _, series in groups[start:start + 2]:
+        for n, (_, series) in enumerate(groups[start:start + 2]):
+            blocks += [Split()] if n else []
             ind = series.iloc[0]
             trial = f" (trial limits: {int(ind['limits_from'])} months)" if ind["trial"] else ""
             direction = signals.DIRECTION_TEXT[next(i.direction for i in catalogue() if i.id == ind["indicator"])]
-            blocks += [Text(f"**{ind['short_label']}** ({direction}): {signals.VARIATION_TEXT[ind['variation']]}{trial}.",
-                            "body"), charts.spc(series, WIDTH)]
+            blocks.append(Text(f"**{ind['short_label']}** ({direction}): {signals.VARIATION_TEXT[ind['variation']]}"
+                               f"{trial}.", "body"))
+            blocks.append(charts.spc(series, WIDTH) if (series["status"] != "hidden").any() else
+                          Text(f"Every month of {ind['short_label']} is hidden (c) to protect children's privacy.", "body"))
         pages.append(Page("Key indicators: month by month", blocks, SECTIONS[0]))
     return pages
 
@@ -197,7 +201,7 @@ def detail(ind: Indicator, result: pd.DataFrame, said: str) -> Page:
     chart = (charts.forest(compare.forest_data(result), result.attrs["reference"], f"“{ind.label}”", WIDTH)
              if comparable else Text("No group can be compared in this selection.", "body"))
     return Page(f"Ethnic groups: {ind.short_label}", [
-        Text(said, "lead"), chart,
+        Text(said, "lead"), chart, Split(),
         Table(list(table.columns), table.astype(str).values.tolist(), [1.0, 0.7, 1.3, 0.7, 1.1, 3.0]),
         Text(f"{ind.label}. c = hidden to protect children's privacy; z = not applicable.", "note")], SECTIONS[1])
 
@@ -236,7 +240,7 @@ def data_quality(con, show_small: bool, threshold: int) -> list[Page]:
              "fewer than 95% of records. Indicators count only what was recorded. A blank column is hidden (its share "
              "times the records would be a small count) or one the agency's source cannot carry.", "body"),
         Table(["Extract", "Agency", "Records", "Least complete", "Below 95% filled", "Blank"],
-              complete or [["none", "", "", "", "", ""]], [0.9, 1.3, 0.8, 1.7, 2.2, 1.6], (2,))], SECTIONS[2])
+              complete or [["none", "", "", "", "", ""]], [0.9, 1.5, 0.8, 1.7, 2.0, 1.6], (2,))], SECTIONS[2])
     return [loads_page, complete_page]
 
 

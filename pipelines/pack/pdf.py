@@ -101,6 +101,7 @@ def flowables(page: Page) -> list:
         elif isinstance(block, Chart):
             images.append((len(out), block))
             out += [None, Spacer(1, 6)]
+        # a Split only starts a new slide: an A4 page has room for both parts
     fixed = sum(f.wrap(WIDTH, HEIGHT)[1] + f.getSpaceAfter() for f in out if f is not None)
     if images:
         natural = sum(c.height for _, c in images)
