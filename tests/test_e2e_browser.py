@@ -5,6 +5,7 @@ Screenshots of every page go to tests/artifacts/ (git-ignored) for a person to l
 """
 from __future__ import annotations
 
+import contextlib
 import csv
 import os
 import re
@@ -98,15 +99,27 @@ def settle(page: Page) -> None:
     page.wait_for_timeout(300)  # charts are drawn just after the run ends
 
 
-def snapshot(page: Page, name: str) -> None:
-    """The whole page as a PNG in tests/artifacts/: Streamlit scrolls inside stMain, so the viewport is made as
-    tall as its content for the shot (full_page alone would cut the page at the window's height)."""
+@contextlib.contextmanager
+def whole_page(page: Page):
+    """The window made as tall as the page while inside: Streamlit scrolls inside stMain, and what is scrolled
+    out of sight is neither in a full-page screenshot nor checked by axe (its contrast rule skips it)."""
     size = page.viewport_size
-    height = page.evaluate("() => document.querySelector('[data-testid=stMain]')?.scrollHeight || 0")
-    page.set_viewport_size({"width": size["width"], "height": max(size["height"], min(height + 40, 16_000))})
-    page.wait_for_timeout(500)  # charts redraw at the new size
-    page.screenshot(path=ARTIFACTS / f"{name}.png", full_page=True)
-    page.set_viewport_size(size)
+    for _ in range(5):  # opened expanders and redrawn charts may grow the page again
+        height = page.evaluate("() => document.querySelector('[data-testid=stMain]')?.scrollHeight || 0") + 40
+        if height <= page.viewport_size["height"] or page.viewport_size["height"] >= 16_000:
+            break
+        page.set_viewport_size({"width": size["width"], "height": min(height, 16_000)})
+        page.wait_for_timeout(500)  # charts redraw at the new size
+    try:
+        yield
+    finally:
+        page.set_viewport_size(size)
+
+
+def snapshot(page: Page, name: str) -> None:
+    """The whole page as a PNG in tests/artifacts/."""
+    with whole_page(page):
+        page.screenshot(path=ARTIFACTS / f"{name}.png", full_page=True)
 
 
 # Serious or critical violations in Streamlit's own markup that no page of ours can change, as
@@ -157,10 +170,20 @@ def open_expanders(page: Page) -> None:
     pytest.fail("expanders would not open")
 
 
+def undescribed_charts(page: Page) -> list[str]:
+    """Charts whose text alternative is Vega's placeholder: axe accepts any aria-label, a person needs words
+    (charts.describe)."""
+    count = page.evaluate("""() => [...document.querySelectorAll('[data-testid=stVegaLiteChart]')]
+        .filter(c => !(c.getAttribute('aria-label') || '').trim() || c.getAttribute('aria-label') === 'Vega visualization')
+        .length""")
+    return [f"chart-description: {count} chart(s) not described in words (charts.describe)"] if count else []
+
+
 def page_violations(page: Page) -> list[str]:
     """The page with its expanders open, then the first popover (a definition) on its own."""
     open_expanders(page)
-    found = axe_violations(page)
+    with whole_page(page):
+        found = axe_violations(page) + undescribed_charts(page)
     popover = page.get_by_test_id("stPopoverButton")
     if popover.count():
         popover.first.click()
