@@ -44,6 +44,15 @@ def spc(db: str, version: float, filters: Filters, show_small: bool, threshold: 
                                              rules=rules or control.Rules()))
 
 
+@st.cache_data(show_spinner=False, max_entries=8)
+def tracker_progress(db: str, version: float) -> dict:
+    """The recommendations tracker's progress (pipelines.tracker), for the overview."""
+    from pipelines import tracker
+
+    with read_connection(Path(db)) as con:
+        return tracker.progress(con)
+
+
 @st.cache_data(show_spinner=False, max_entries=32)
 def interpreter_mix(db: str, version: float, filters: Filters, show_small: bool, threshold: int) -> pd.DataFrame:
     with read_connection(Path(db)) as con:

@@ -81,6 +81,10 @@ for page, heading in (("reviews", "Reviews of serious incidents"), ("practice", 
             signal_badge(ind)
             st.markdown(national_line(ind))
 
+st.subheader("The Panel's recommendations")
+progress = data.tracker_progress(view.db, version)
+st.markdown(progress["sentence"] + " See *Recommendations* for each item, its owner and its history.")
+
 st.caption("Rates are for the selected period. c = hidden to protect children's privacy. The signal is the latest "
            "month's statistical process control verdict (see Practice for the charts): a month-to-month change "
            "within the limits is noise, not news. A national comparison says higher or lower only when the national "
