@@ -2,7 +2,7 @@
 
 `build(con, fmt, filters, show_small, threshold)` returns the file's bytes (the dashboard's download
 button and `python -m pipelines report` both call it). The pages are built once, as plain data
-(`content.pages`), from the same functions the dashboard's pages use, and drawn by `pdf.py` or
+(`compose.py`), from the same functions the dashboard's pages use, and drawn by `pdf.py` or
 `deck.py`; so both formats say exactly the same thing, page for page.
 
 Default output uses only the protected release (exactly as the dashboard's default mode): a hidden
@@ -96,7 +96,7 @@ def format_of(path: str | Path) -> str:
 def content(con: duckdb.DuckDBPyConnection, filters: Filters = Filters(), show_small: bool = False,
             threshold: int = 5, now: dt.datetime | None = None) -> Pack:
     """The pack as data: every page's title and blocks, before any drawing."""
-    from .content import pack
+    from .compose import pack
 
     return pack(con, filters, show_small, threshold, now or dt.datetime.now())
 

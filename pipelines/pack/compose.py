@@ -82,7 +82,10 @@ def value_text(row: pd.Series, ind: Indicator) -> str:
 
 
 def counts_text(n, d) -> str:
-    return f"{report.SUPPRESSED} of {report.SUPPRESSED} (hidden)" if pd.isna(n) or pd.isna(d) else f"{int(n):,} of {int(d):,}"
+    """'n of d' (never split across lines), or 'c of c (hidden)'."""
+    if pd.isna(n) or pd.isna(d):
+        return f"{report.SUPPRESSED} of {report.SUPPRESSED} (hidden)"
+    return f"{int(n):,}\u00a0of\u00a0{int(d):,}"
 
 
 def key_indicators(con, board: list[Indicator], overall: pd.DataFrame, monthly: pd.DataFrame, filters: Filters,
@@ -208,7 +211,7 @@ def detail(ind: Indicator, result: pd.DataFrame, said: str) -> Page:
 
 def data_quality(con, show_small: bool, threshold: int) -> list[Page]:
     loads = quality.loads(con).head(MAX_LOADS)
-    rows = [[str(r["load_id"]), str(r["file"]), str(r["kind"] or ""), str(r["status"]),
+    rows = [[f"#{r['load_id']}", str(r["file"]), str(r["kind"] or ""), str(r["status"]),
              f"{r['finished_at']:%Y-%m-%d %H:%M}" if pd.notna(r["finished_at"]) else "",
              *load_counts(r, show_small, threshold)] for _, r in loads.iterrows()]
     hidden = "" if show_small else (f" Counts of 1 to {threshold} rows are shown as c, and the rows read with them "
