@@ -18,7 +18,7 @@ from ..catalogue import Indicator, catalogue
 from ..metrics import Filters
 from ..narrative import TOO_FEW
 from ..sources import registry
-from . import INTERNAL_MARKING, Chart, Page, Pack, Split, Table, Text, Tile, Tiles
+from . import INTERNAL_MARKING, Page, Pack, Split, Table, Text, Tile, Tiles
 from . import charts
 
 WIDTH = 770  # points of text width on the page the charts are drawn for (A4 landscape, 36 pt margins)
@@ -137,27 +137,26 @@ def tile(ind: Indicator, row: pd.Series, monthly: pd.DataFrame, ours, verdict) -
 
 
 def spc_pages(monthly: pd.DataFrame) -> list[Page]:
-    """Two control charts a page, each under its indicator's name, direction and signal."""
+    """A control chart a page, tall enough that each month's mark reads on a projector and in greyscale
+    (its shape, not its colour, says improvement or concern), under its name, direction and signal."""
     if monthly.empty:
         return []
     order = [i.id for i in catalogue()]
-    groups = sorted(monthly.groupby("indicator", sort=False), key=lambda g: order.index(g[0]))
     pages = []
-    for start in range(0, len(groups), 2):
-        blocks = [] if start else [Text("Statistical process control (NHS England's Making Data Count): the solid line "
-                                        "is the average, the dashed lines the limits within which months vary by chance. "
-                                        "Triangles mark a special cause: up for improvement, down for concern. "
-                                        "c = a month hidden to protect privacy.", "note")]
-        for n, (_, series) in enumerate(groups[start:start + 2]):
-            blocks += [Split()] if n else []
-            ind = series.iloc[0]
-            trial = f" (trial limits: {int(ind['limits_from'])} months)" if ind["trial"] else ""
-            direction = signals.DIRECTION_TEXT[next(i.direction for i in catalogue() if i.id == ind["indicator"])]
-            blocks.append(Text(f"**{ind['short_label']}** ({direction}): {signals.VARIATION_TEXT[ind['variation']]}"
-                               f"{trial}.", "body"))
-            blocks.append(charts.spc(series, WIDTH) if (series["status"] != "hidden").any() else
-                          Text(f"Every month of {ind['short_label']} is hidden (c) to protect children's privacy.", "body"))
-        pages.append(Page("Key indicators: month by month", blocks, SECTIONS[0]))
+    for indicator, series in sorted(monthly.groupby("indicator", sort=False), key=lambda g: order.index(g[0])):
+        ind = series.iloc[0]
+        trial = f" (trial limits: {int(ind['limits_from'])} months)" if ind["trial"] else ""
+        direction = signals.DIRECTION_TEXT[catalogue()[order.index(indicator)].direction]
+        head, _, rest = signals.VARIATION_TEXT[ind["variation"]].partition(": ")
+        pages.append(Page(f"Month by month: {ind['short_label']}", [
+            Text(f"{direction.capitalize()}. **{head}**" + (f": {rest}" if rest else "") + f"{trial}.", "lead"),
+            charts.spc(series, WIDTH, 290) if (series["status"] != "hidden").any() else
+            Text(f"Every month of {ind['short_label']} is hidden (c) to protect children's privacy.", "body"),
+            Text("Statistical process control (NHS England's Making Data Count): the solid line is the average, the "
+                 "dashed lines the limits within which months vary by chance alone. A special cause is marked by a "
+                 "triangle: pointing up for improvement, down for concern (a diamond: a change where neither "
+                 "direction is better). The axis runs from 0% to 100%; c = a month hidden to protect privacy.",
+                 "note")], SECTIONS[0]))
     return pages
 
 
