@@ -38,6 +38,8 @@ page = st.navigation([
     st.Page(PAGES / "practice.py", title="Practice"),
     st.Page(PAGES / "groups.py", title="Ethnic groups"),
     st.Page(PAGES / "quality.py", title="Data quality"),
+    st.Page(PAGES / "tracker.py", title="Recommendations"),
     st.Page(PAGES / "upload.py", title="Load data"),
+    st.Page(PAGES / "coding.py", title="Code a review"),
 ])
 page.run()
