@@ -8,6 +8,7 @@ hidden cell). Counts are always written "n of d", and table columns holding coun
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 
 import duckdb
@@ -186,7 +187,23 @@ def ethnic_groups(con, board: list[Indicator], overall: pd.DataFrame, filters: F
     if shares:
         intro.append(Text("Shares of the whole, not rates within each group, so not compared by rate ratio: "
                           + ", ".join(i.short_label for i in shares) + ".", "body"))
-    return [Page("Ethnic groups: in brief", intro + brief, SECTIONS[1]), *details]
+    pages = [Page("Ethnic groups: in brief" + (" (continued)" if n else ""), part, SECTIONS[1])
+             for n, part in enumerate(filled(intro + brief))]
+    return pages + details
+
+
+def filled(texts: list[Text], room: float = 470) -> list[list[Text]]:
+    """Paragraphs in pages that hold them in 13 pt type (about 120 characters a line, 16 pt a line)."""
+    pages: list[list[Text]] = [[]]
+    used = 0.0
+    for text in texts:
+        height = math.ceil(len(text.text) / 120) * 16.25 + 6
+        if pages[-1] and used + height > room:
+            pages.append([])
+            used = 0.0
+        pages[-1].append(text)
+        used += height
+    return pages
 
 
 def withheld_reason(reason: str, threshold: int) -> str:
