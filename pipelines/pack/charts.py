@@ -8,6 +8,8 @@ black and white.
 """
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 
 from . import Chart
@@ -17,20 +19,18 @@ PRINT_BAR = "#C6DBEF"  # light blue: the dark 95% interval and national tick sta
 
 
 def draw(chart, width: int, height: int | None = None) -> Chart:
-    """The chart `width` points wide in all, axis labels included: drawn once to measure them, then again
-    with the plot narrowed by that much."""
+    """The chart `width` points wide in all, axis labels included: measured once as SVG, then drawn
+    with the plot narrowed by what its labels and legend take."""
     import vl_convert
 
     import dashboard.charts  # noqa: F401  registers and enables the dashboard's theme (fonts, colours)
 
-    plot = width
-    for _ in range(2):
-        spec = chart.properties(width=plot, **({"height": height} if height else {})).to_dict()
-        png = vl_convert.vegalite_to_png(spec, scale=SCALE)
-        w, h = int.from_bytes(png[16:20], "big") / SCALE, int.from_bytes(png[20:24], "big") / SCALE  # PNG header
-        if abs(w - width) < 4:
-            break
-        plot = max(200, round(plot - (w - width)))
+    spec = chart.properties(width=width, **({"height": height} if height else {})).to_dict()
+    svg = vl_convert.vegalite_to_svg(spec)
+    drawn = float(re.search(r'<svg[^>]*\bwidth="([\d.]+)"', svg).group(1))
+    spec["width"] = max(200, round(width - (drawn - width)))
+    png = vl_convert.vegalite_to_png(spec, scale=SCALE)
+    w, h = int.from_bytes(png[16:20], "big") / SCALE, int.from_bytes(png[20:24], "big") / SCALE  # the PNG header
     return Chart(png, w, h, spec.get("description", ""))
 
 
