@@ -45,6 +45,15 @@ def spc(db: str, version: float, filters: Filters, show_small: bool, threshold: 
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
+def board_pack(db: str, version: float, fmt: str, filters: Filters, show_small: bool, threshold: int) -> bytes:
+    """The board pack (pipelines.pack) as PDF or PPTX bytes, from the same figures as the pages."""
+    from pipelines import pack
+
+    with read_connection(Path(db)) as con:
+        return pack.build(con, fmt, filters, show_small, threshold)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
 def tracker_progress(db: str, version: float) -> dict:
     """The recommendations tracker's progress (pipelines.tracker), for the overview."""
     from pipelines import tracker

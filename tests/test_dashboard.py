@@ -223,3 +223,10 @@ def test_month_by_group_is_a_line_per_group(app):
     specs = _charts(at)
     lines = [s for s in specs if "Line chart of" in s.get("description", "")]
     assert lines and "one line per ethnic group" in lines[0]["description"]
+
+
+def test_overview_offers_the_board_pack(app):
+    app.button(key="pack_pdf").click().run()
+    assert not app.exception
+    downloads = [d for d in app.get("download_button") if "Download PDF" in d.proto.label]
+    assert downloads, "the PDF board pack is not offered"

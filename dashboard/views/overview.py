@@ -4,7 +4,7 @@ import streamlit as st
 
 from dashboard import components as ui
 from dashboard import data, spc_charts
-from pipelines import report, signals
+from pipelines import pack, report, signals
 from pipelines.catalogue import catalogue
 
 view = st.session_state["view"]
@@ -17,6 +17,16 @@ if view.years:
     st.markdown(f"**Period:** {view.years[0]} to {view.years[-1]} (financial years)"
                 + (f" · **Agencies:** {', '.join(view.filters.agencies)}" if view.filters.agencies else "")
                 + (f" · **Partnership:** {view.filters.partnership}" if view.filters.partnership else ""))
+
+with st.popover("Board pack (PDF or PowerPoint)", icon=":material/download:"):
+    st.caption("Every page of this overview, the ethnic-group comparisons, data quality and definitions, "
+               + ("with exact counts, marked OFFICIAL-SENSITIVE." if view.show_small else "small numbers suppressed."))
+    for fmt, label in (("pdf", "PDF (A4 landscape)"), ("pptx", "PowerPoint (16:9)")):
+        if st.button(f"Prepare {label}", key=f"pack_{fmt}"):
+            st.download_button(f"Download {label}", data.board_pack(
+                view.db, data.stamp(view.settings.db_path), fmt, view.filters, view.show_small,
+                view.settings.suppression_threshold), file_name=f"board_pack.{fmt}",
+                mime=pack.MEDIA_TYPES[fmt], key=f"pack_{fmt}_file")
 
 board = [i for i in catalogue() if i.board]
 ids = tuple(i.id for i in board)
