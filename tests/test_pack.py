@@ -45,7 +45,8 @@ def slide_texts(deck: Presentation) -> list[str]:
     out = []
     for slide in deck.slides:
         parts = [shape.text_frame.text for shape in slide.shapes if shape.has_text_frame]
-        parts += [cell.text for shape in slide.shapes if shape.has_table for row in shape.table.rows for cell in row.cells]
+        parts += [cell.text for shape in slide.shapes if shape.has_table
+                  for row in shape.table.rows for cell in row.cells]
         out.append("\n".join(parts))
     return out
 
@@ -118,7 +119,8 @@ def test_pages_in_order_pdf_and_pptx(default_pack, expected):
     order = ["Board pack", "Key indicators: reviews", "Key indicators: everyday practice", "Key indicators at a glance",
              *[f"Month by month: {short(k)}" for k in expected["monthly"]], "Ethnic groups: in brief",
              *[f"Ethnic groups: {short(k)}" for k in expected["by_group"]],
-             "Data quality: what was loaded", "Data quality: how complete", "Definitions: reviews", "Definitions: everyday"]
+             "Data quality: what was loaded", "Data quality: how complete", "Definitions: reviews",
+             "Definitions: everyday"]
     assert len(order) == pages
     for title, start in zip(titles, order):
         assert title.startswith(start), (title, start)
@@ -136,7 +138,7 @@ def test_every_key_figure_is_the_cli_figure(default_pack, expected):
         value = "c" if cell["suppressed"] else f"{cell['value']:.1%}"
         counts = "c of c (hidden)" if cell["suppressed"] else f"{cell['numerator']:,}\xa0of\xa0{cell['denominator']:,}"
         assert deck_tiles[ind.short_label][1:3] == [value, counts], ind.id
-        words = r"\s+".join(map(re.escape, [ind.short_label, value, *counts.split("\xa0")]))  # the PDF's text has spaces
+        words = r"\s+".join(map(re.escape, [ind.short_label, value, *counts.split("\xa0")]))  # PDF text: spaces
         assert re.search(words, pdf), ind.id
     assert any(c["suppressed"] for i, c in expected["cells"].items() if i in {b.id for b in BOARD}), \
         "the sample should have a hidden board figure, to show that it prints as c"
@@ -181,7 +183,8 @@ def test_internal_pack_is_marked_on_every_page_and_shows_small_counts(internal_p
 def test_load_counts_hide_small_numbers_and_the_total_they_make():
     row = pd.Series({"rows_read": 60, "rows_loaded": 57, "rows_quarantined": 3})
     assert load_counts(row, False, 5) == ["c", "57", "c"]
-    assert load_counts(pd.Series({"rows_read": 5, "rows_loaded": 5, "rows_quarantined": 0}), False, 5) == ["c", "c", "0"]
+    population = pd.Series({"rows_read": 5, "rows_loaded": 5, "rows_quarantined": 0})
+    assert load_counts(population, False, 5) == ["c", "c", "0"]
     assert load_counts(pd.Series({"rows_read": 900, "rows_loaded": 890, "rows_quarantined": 10}), False, 5) == \
         ["900", "890", "10"]
     assert load_counts(row, True, 5) == ["60", "57", "3"]
@@ -196,7 +199,8 @@ def test_bad_extension_exits_2_saying_which(sample_db, tmp_path, out):
 
 
 def test_default_pack_refuses_an_unpublished_filter(sample_db, tmp_path):
-    code, _, err = run_cli("report", "--out", tmp_path / "b.pdf", "--period", "2022-23:2023-24", "--db", sample_db.db_path)
+    code, _, err = run_cli("report", "--out", tmp_path / "b.pdf", "--period", "2022-23:2023-24",
+                           "--db", sample_db.db_path)
     assert code == 2
     assert "internal use" in err
 

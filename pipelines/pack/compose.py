@@ -57,7 +57,8 @@ def cover(con, filters: Filters, show_small: bool, threshold: int, stored: dict 
               Text("Indicators from the Child Safeguarding Practice Review Panel's report It's Silent: race, racism "
                    "and safeguarding children (March 2025), computed from our own data.", "body"),
               Text(f"**Partnership:** {filters.partnership or 'All partnerships'}", "lead"),
-              Text(f"**Agencies:** {', '.join(report.group_label('agency', a) for a in filters.agencies) or 'All agencies'}", "lead"),
+              Text("**Agencies:** " + (", ".join(report.group_label("agency", a) for a in filters.agencies)
+                                       or "All agencies"), "lead"),
               Text(f"**Data period:** {period}", "lead"),
               Text(f"**Generated:** {now:%Y-%m-%d %H:%M}", "lead"),
               Text(f"**{INTERNAL_MARKING}.** Counts of 1 to {threshold} are shown: do not publish or share outside the "
@@ -74,12 +75,14 @@ def last_loaded(con) -> Table:
                               "GROUP BY ALL ORDER BY kind, source")
     titles = {s.name: s.title for s in registry()}
     return Table(["Extract", "Source format", "Last loaded"],
-                 [[str(r["kind"]), titles.get(r["source"], r["source"] or "not recorded"), f"{r['finished']:%Y-%m-%d %H:%M}"]
+                 [[str(r["kind"]), titles.get(r["source"], r["source"] or "not recorded"),
+                   f"{r['finished']:%Y-%m-%d %H:%M}"]
                   for _, r in rows.iterrows()] or [["none", "", ""]], [1, 2.2, 1])
 
 
 def value_text(row: pd.Series, ind: Indicator) -> str:
-    return report.SUPPRESSED if pd.isna(row["value"]) and row["suppressed"] else report.format_value(row["value"], ind.scale)
+    hidden = pd.isna(row["value"]) and row["suppressed"]
+    return report.SUPPRESSED if hidden else report.format_value(row["value"], ind.scale)
 
 
 def counts_text(n, d) -> str:
@@ -97,16 +100,16 @@ def key_indicators(con, board: list[Indicator], overall: pd.DataFrame, monthly: 
     review_ids = [i for i in board if i.page == "reviews" and i.national]
     by_group = report.indicator_frame(con, ("sample_group",), filters, show_small, threshold, review_ids)
     ours = {i.id: signals.like_for_like(by_group, i.id) if not by_group.empty else None for i in review_ids}
-    verdicts = {k: signals.national_verdict(*v, by_id[k].national_value) if v else None
-                for by_id in [{i.id: i for i in review_ids}] for k, v in ours.items()}
+    verdicts = {i.id: signals.national_verdict(*ours[i.id], i.national_value) if ours[i.id] else None
+                for i in review_ids}
     pages = []
     for page in ("reviews", "practice"):
         shown = [i for i in board if i.page == page and i.id in rows.index]
         lead = (signals.national_sentence([(i.short_label, verdicts.get(i.id)) for i in shown if i.national])
                 if page == "reviews" else signals.summary_sentence(monthly) if not monthly.empty else "")
         tiles = [tile(i, rows.loc[i.id], monthly, ours.get(i.id), verdicts.get(i.id)) for i in shown]
-        blocks = ([Text(lead, "lead")] if lead else []) + ([Tiles(tiles)] if tiles else
-                                                          [Text(f"No {page} extract is loaded for this selection.", "lead")])
+        blocks = [Text(lead, "lead")] if lead else []
+        blocks.append(Tiles(tiles) if tiles else Text(f"No {page} extract is loaded for this selection.", "lead"))
         pages.append(Page(f"Key indicators: {HEADINGS[page].lower()}", blocks, SECTIONS[0]))
     if not overall.empty:
         frame = overall.sort_values("indicator", key=lambda s: s.map([i.id for i in board].index))
@@ -123,7 +126,8 @@ def tile(ind: Indicator, row: pd.Series, monthly: pd.DataFrame, ours, verdict) -
     series = monthly[monthly["indicator"] == ind.id] if not monthly.empty else monthly
     if series.empty:
         lines.append("No monthly series: reviews are too few a month for a control chart." if ind.page == "reviews"
-                     else "No monthly series: these records are not dated.")
+                     else "No monthly series: these records are not dated." if "month" not in ind.fact.dims
+                     else "No monthly series published for this selection.")
     else:
         head, _, rest = signals.VARIATION_TEXT[series["variation"].iloc[0]].partition(": ")
         lines.append(f"**{head}**" + (f": {rest}." if rest else "."))
@@ -290,7 +294,8 @@ def definitions(board: list[Indicator]) -> list[Page]:
         if shown:
             pages.append(Page(f"Definitions: {HEADINGS[page].lower()}", [Table(
                 ["Indicator", "Definition", "Numerator", "Denominator"],
-                [[f"**{i.short_label}**: {i.label}", i.definition, i.numerator_text, i.denominator_text] for i in shown],
+                [[f"**{i.short_label}**: {i.label}", i.definition, i.numerator_text, i.denominator_text]
+                 for i in shown],
                 [1.4, 2.2, 1.4, 1.4], font=12.5)], SECTIONS[3]))
     if pages:
         pages[-1].blocks.append(Text("National figures: It's Silent (Child Safeguarding Practice Review Panel, March "

@@ -149,7 +149,8 @@ def add_tiles(slide, y: float, block: Tiles, k: float) -> float:
             frame.vertical_anchor = MSO_ANCHOR.TOP
             frame.margin_left = frame.margin_right = Pt(8)
             frame.margin_top = frame.margin_bottom = Pt(6)
-            parts = [(t.title, 15, True), (t.value, 34, True), (t.counts, 14, False)] + [(x, 12.5, False) for x in t.lines]
+            parts = [(t.title, 15, True), (t.value, 34, True), (t.counts, 14, False)]
+            parts += [(line, 12.5, False) for line in t.lines]
             for m, (text, size, bold) in enumerate(parts):
                 paragraph = frame.paragraphs[0] if m == 0 else frame.add_paragraph()
                 paragraph.alignment = PP_ALIGN.LEFT

@@ -28,7 +28,8 @@ INK, GREY, RULE, SHADE = colors.HexColor("#111111"), colors.HexColor("#333333"),
     colors.HexColor("#E8E8E8")
 
 
-def _style(name: str, size: float, bold: bool = False, colour=INK, after: float = 6, leading: float = 1.25) -> ParagraphStyle:
+def _style(name: str, size: float, bold: bool = False, colour=INK, after: float = 6,
+           leading: float = 1.25) -> ParagraphStyle:
     return ParagraphStyle(name, fontName="Helvetica-Bold" if bold else "Helvetica", fontSize=size,
                           leading=size * leading, textColor=colour, spaceAfter=after)
 
@@ -52,8 +53,8 @@ def paragraph(text: str, style: str) -> Paragraph:
 
 def table(block: Table, width: float = WIDTH) -> GridTable:
     total = sum(block.widths)
-    cell, head = (ParagraphStyle(f"{name}{block.font}", parent=STYLES[name], fontSize=block.font, leading=block.font * 1.25)
-                  for name in ("cell", "head"))
+    cell, head = (ParagraphStyle(f"{name}{block.font}", parent=STYLES[name], fontSize=block.font,
+                                 leading=block.font * 1.25) for name in ("cell", "head"))
     cells = [[Paragraph(markup(h), head) for h in block.header]] + [[Paragraph(markup(c), cell) for c in row]
                                                                      for row in block.rows]
     grid = GridTable(cells, colWidths=[width * w / total for w in block.widths], repeatRows=1)
