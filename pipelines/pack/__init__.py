@@ -51,7 +51,7 @@ class Table:
     header: list[str]
     rows: list[list[str]]
     widths: list[float]  # relative column widths
-    counts: tuple[int, ...] = ()  # columns that hold counts: never 1 to the threshold in default output
+    # a cell that is a bare number is a count (never 1 to the threshold in default output): ids are written #n
     font: float = 11.5  # points
 
 
