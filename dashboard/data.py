@@ -87,6 +87,7 @@ def review_list(db: str, version: float, filters: Filters) -> pd.DataFrame:
 @st.cache_data(show_spinner=False, max_entries=16)
 def quality_tables(db: str, version: float, show_small: bool) -> dict[str, pd.DataFrame]:
     with read_connection(Path(db)) as con:
-        return {"loads": quality.loads(con), "reasons": quality.quarantine_reasons(con),
+        loads = quality.loads(con) if show_small else quality.loads_published(quality.loads(con))
+        return {"loads": loads, "reasons": quality.quarantine_reasons(con),
                 "quarantine": quality.quarantine(con),
                 **{f"complete_{k}": quality.completeness(con, k, show_small) for k in quality.COMPLETENESS_KINDS}}

@@ -20,6 +20,17 @@ def loads(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
                       "started_at, finished_at FROM loads ORDER BY load_id DESC")
 
 
+def loads_published(loads: pd.DataFrame, threshold: int = 5) -> pd.DataFrame:
+    """The load history for default output: a file's rows are records about children (a one-review
+    file from the coding form is one review), so a row's counts show as 'c' when any of them is
+    1 to `threshold` (all three, since read = loaded + quarantined)."""
+    counts = ["rows_read", "rows_loaded", "rows_quarantined"]
+    small = loads[counts].apply(lambda col: col.between(1, threshold)).any(axis=1)
+    out = loads.astype({c: object for c in counts})
+    out.loc[small, counts] = "c"
+    return out
+
+
 def quarantine(con: duckdb.DuckDBPyConnection, load_id: int | None = None) -> pd.DataFrame:
     return query(con, 'SELECT load_id, file, line, "column", value, reason FROM quarantine '
                       'WHERE ? IS NULL OR load_id = ? ORDER BY load_id DESC, line, "column"', [load_id, load_id])

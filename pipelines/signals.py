@@ -158,8 +158,10 @@ def summary_sentence(points) -> str:
     special = [f"{row['short_label']} is {words[row['variation']]}" for _, row in latest.iterrows()
                if row["variation"] in words]
     calm = int((latest["variation"] == "common_cause").sum())
+    every = {1: "the one monthly indicator shows", 2: "both monthly indicators show"}.get(
+        calm, f"all {calm} monthly indicators show")
     quiet = (f"the other {calm} monthly indicator{'s show' if calm != 1 else ' shows'} only month-to-month noise"
-             if special else f"all {calm} monthly indicators show only month-to-month noise") if calm else ""
+             if special else f"{every} only month-to-month noise") if calm else ""
     parts = ["; ".join(special) + (" (a special cause on the control chart)" if special else ""), quiet]
     sentence = "; ".join(p for p in parts if p)
     return sentence[:1].upper() + sentence[1:] + "." if sentence else ""

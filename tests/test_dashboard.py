@@ -230,3 +230,16 @@ def test_overview_offers_the_board_pack(app):
     assert not app.exception
     downloads = [d for d in app.get("download_button") if "Download PDF" in d.proto.label]
     assert downloads, "the PDF board pack is not offered"
+
+
+def test_load_history_hides_small_row_counts_by_default():
+    import pandas as pd
+
+    from pipelines import quality
+
+    loads = pd.DataFrame({"file": ["big.csv", "one_review.csv", "mixed.csv"], "rows_read": [500, 1, 103],
+                          "rows_loaded": [500, 1, 100], "rows_quarantined": [0, 0, 3]})
+    shown = quality.loads_published(loads)
+    assert shown.iloc[0][["rows_read", "rows_loaded", "rows_quarantined"]].tolist() == [500, 500, 0]
+    assert shown.iloc[1][["rows_read", "rows_loaded", "rows_quarantined"]].tolist() == ["c", "c", "c"]
+    assert shown.iloc[2][["rows_read", "rows_loaded", "rows_quarantined"]].tolist() == ["c", "c", "c"]

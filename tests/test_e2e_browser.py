@@ -26,7 +26,8 @@ pytestmark = pytest.mark.e2e
 REPO = Path(__file__).parent.parent
 ARTIFACTS = REPO / "tests" / "artifacts"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-PAGES = ["Board overview", "Reviews", "Practice", "Ethnic groups", "Data quality", "Load data"]
+PAGES = ["Board overview", "Reviews", "Practice", "Ethnic groups", "Data quality", "Recommendations", "Load data",
+         "Code a review"]
 AXE = REPO / "node_modules" / "axe-core" / "axe.min.js"
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 BLOCKING = ("serious", "critical")
@@ -248,6 +249,36 @@ def test_every_page_meets_wcag_21_aa(browser_page, internal):
             expect(banner).to_have_count(0, timeout=30_000)
     assert not found, "WCAG 2.1 AA violations (axe-core):\n" + "\n".join(
         f"- {page}: {v}" for page, vs in found.items() for v in vs)
+
+
+def test_signals_and_verdicts_appear_where_they_should(browser_page):
+    """The sample plants one real change (voice recording, from January 2024) and one disproportionate
+    pattern (disclosures not followed up for Black and Mixed children): a board member sees both, and
+    nothing else is called a change."""
+    go(browser_page, "Board overview")
+    main = browser_page.get_by_test_id("stMain")
+    expect(main.get_by_text("Child's voice recorded is improving", exact=False).first).to_be_visible()
+    expect(main.get_by_text("Improving", exact=True).first).to_be_visible()
+    expect(main.get_by_text("too few to show without revealing a small number", exact=False).first).to_be_visible()
+    snapshot(browser_page, "overview_signals")
+    go(browser_page, "Practice")
+    expect(main.get_by_text("signal or noise?", exact=False)).to_be_visible()
+    expect(main.get_by_text("the other 9 monthly indicators show only month-to-month noise", exact=False)).to_be_visible()
+    snapshot(browser_page, "practice_signals")
+    go(browser_page, "Ethnic groups")
+    expect(main.get_by_text("Compared with", exact=False).first).to_be_visible()
+    expect(main.get_by_text("too few to compare", exact=False).first).to_be_visible()
+    snapshot(browser_page, "ethnic_groups_comparison")
+    switch = browser_page.get_by_test_id("stSidebar").get_by_text("Show small numbers (internal use)")
+    switch.click()
+    try:
+        go(browser_page, "Board overview")
+        expect(main.get_by_text(re.compile("(higher than|lower than|no clear difference from) national")).first
+               ).to_be_visible(timeout=30_000)
+        snapshot(browser_page, "overview_internal_verdicts")
+    finally:
+        switch.click()
+        expect(browser_page.get_by_text("OFFICIAL-SENSITIVE", exact=False)).to_have_count(0, timeout=30_000)
 
 
 def test_csv_download_is_the_table_shown(browser_page):

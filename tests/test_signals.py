@@ -93,3 +93,10 @@ def test_a_target_gives_an_assurance_icon():
     assert signals.Series(with_target, None, None, points).assurance == "fail"
     row = signals.frame([signals.Series(with_target, None, None, points)]).iloc[0]
     assert row["assurance"] == "fail" and row["variation"] == "common_cause"
+
+
+def test_summary_sentence_counts_in_words():
+    one = pd.DataFrame([{"indicator": "a", "short_label": "A", "variation": "common_cause"}])
+    assert signals.summary_sentence(one) == "The one monthly indicator shows only month-to-month noise."
+    two = pd.concat([one, one.assign(indicator="b")])
+    assert signals.summary_sentence(two) == "Both monthly indicators show only month-to-month noise."

@@ -61,6 +61,7 @@ def signal_badge(ind) -> None:
     series = monthly[monthly["indicator"] == ind.id] if not monthly.empty else monthly
     if series.empty:
         st.caption("No monthly series: reviews are too few a month for a control chart." if ind.page == "reviews"
+                   else "No monthly series published for this selection." if "month" in ind.fact.dims
                    else "No monthly series: these records are not dated.")
         return
     colour, words = spc_charts.VARIATION_BADGE[series["variation"].iloc[0]]

@@ -17,7 +17,7 @@ ui.page_header("Recommendations", "The eight recommendations the Panel's report 
                "to safeguarding partnerships, five on the review process and three on practice, and the "
                "partnership's own actions: who owns each, its status, when it is due and the evidence that it is "
                "done. Every change is kept: an update adds a new version and the earlier ones stay in the history.",
-               False)  # no counts of children here, so nothing small to warn about
+               view.show_small)  # the internal-use banner shows on every page while the switch is on
 st.caption(f"**No child data in the tracker.** {tracker.NO_CHILD_DATA}")
 ui.stop_unless(data.has_data(view.db))  # the tracker is kept in the partnership's database, made by the first load
 
