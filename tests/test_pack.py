@@ -112,14 +112,15 @@ def test_pages_in_order_pdf_and_pptx(default_pack, expected):
     page per published breakdown, data quality (two), definitions (two). A slide splits an ethnic
     group's forest plot from its table."""
     charts = len(expected["monthly"])
-    pages = 1 + 2 + 1 + charts + 1 + len(expected["by_group"]) + 2 + 2
+    pages = 1 + 2 + 1 + charts + 1 + len(expected["by_group"]) + 2 + 1 + 2
     text = pdf_pages(default_pack["pdf"])
     assert len(text) == pages
     titles = [t.split(f"Page {n} / {pages}\n", 1)[1].split("\n")[0] for n, t in enumerate(text, start=1)]
     order = ["Board pack", "Key indicators: reviews", "Key indicators: everyday practice", "Key indicators at a glance",
              *[f"Month by month: {short(k)}" for k in expected["monthly"]], "Ethnic groups: in brief",
              *[f"Ethnic groups: {short(k)}" for k in expected["by_group"]],
-             "Data quality: what was loaded", "Data quality: how complete", "Definitions: reviews",
+             "Data quality: what was loaded", "Data quality: how complete", "Recommendations: progress",
+             "Definitions: reviews",
              "Definitions: everyday"]
     assert len(order) == pages
     for title, start in zip(titles, order):
@@ -219,3 +220,26 @@ def test_pages_rasterise_at_projector_size_in_greyscale(default_pack):
         assert image.width == 1366
         assert sum(histogram[:60]) > 2000, f"page {n}: too little dark ink"
         assert sum(histogram[240:]) > 0.6 * image.width * image.height, f"page {n}: not a white page"
+
+
+def test_a_tracker_update_shows_in_a_regenerated_pack(sample_db, tmp_path):
+    """The pack is built from the database as it stands: mark one recommendation done, build again."""
+    import dataclasses
+    import io
+    import shutil
+
+    from pipelines import tracker
+
+    copy = dataclasses.replace(sample_db, db_path=tmp_path / "copy.duckdb", key_path=tmp_path / "copy.key")
+    shutil.copyfile(sample_db.db_path, copy.db_path)
+    tracker.update(copy, "R4", "QA lead", status="done", evidence="ToR template v2 adopted")
+
+    def recommendations_page() -> str:
+        with read_connection(copy.db_path) as con:
+            data = pack.build(con, "pdf", Filters(), False, 5)
+        pages = [p.extract_text() for p in PdfReader(io.BytesIO(data)).pages]
+        return next(p for p in pages if "Recommendations: progress" in p)
+
+    page = recommendations_page()
+    assert "1 of 8 Panel recommendations done" in page
+    assert re.search(r"R4\s.*\bdone\b", page, re.S)

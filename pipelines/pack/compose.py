@@ -23,7 +23,7 @@ from . import INTERNAL_MARKING, Page, Pack, Split, Table, Text, Tile, Tiles
 from . import charts
 
 WIDTH = 770  # points of text width on the page the charts are drawn for (A4 landscape, 36 pt margins)
-SECTIONS = ("Key indicators", "Ethnic groups: rate ratios", "Data quality", "Definitions")
+SECTIONS = ("Key indicators", "Ethnic groups: rate ratios", "Data quality", "Definitions", "Recommendations")
 HEADINGS = {"reviews": "Reviews of serious incidents", "practice": "Everyday practice"}
 MAX_LOADS = 12  # the latest loads; the dashboard's Data quality page has them all
 
@@ -41,6 +41,7 @@ def pack(con: duckdb.DuckDBPyConnection, filters: Filters, show_small: bool, thr
              *key_indicators(con, board, overall, monthly, filters, show_small, threshold),
              *ethnic_groups(con, board, overall, filters, show_small, threshold),
              *data_quality(con, show_small, threshold),
+             recommendations(con),
              *definitions(board)]
     return Pack("Board pack: is our safeguarding practice silent about race?",
                 INTERNAL_MARKING if show_small else protected, INTERNAL_MARKING if show_small else None, pages, now)
@@ -285,6 +286,20 @@ def _count(value) -> str:
 
 def _plain(column: str | None) -> str:
     return (column or "").replace("_", " ")
+
+
+def recommendations(con) -> Page:
+    """The Panel's recommendations and the partnership's actions, as the tracker stands (no child data)."""
+    from .. import tracker
+
+    items = tracker.current(con)
+    rows = [[str(r["item_id"]), str(r["recommendation"])[:140] + ("…" if len(str(r["recommendation"])) > 140 else ""),
+             str(r["owner"]), str(r["status"]), "" if pd.isna(r["due"]) else str(r["due"])[:10],
+             "overdue" if r["overdue"] else ""] for _, r in items.iterrows()]
+    return Page("Recommendations: progress", [
+        Text(tracker.progress(con)["sentence"], "lead"),
+        Table(["Item", "Recommendation or action", "Owner", "Status", "Due", "Overdue"], rows,
+              [0.6, 6, 1.3, 1.2, 1.1, 0.9], font=10)], SECTIONS[4])
 
 
 def definitions(board: list[Indicator]) -> list[Page]:
