@@ -28,6 +28,7 @@ GROUP_LABELS = {
     "agency": {"social_care": "Children's social care", "police": "Police", "health": "Health",
                "education": "Education", "other": "Other"},
     "review_type": {"RR": "Rapid review", "LCSPR": "LCSPR"},
+    "sample_group": {"Black or Asian or Mixed": "Black, Asian or Mixed Heritage", "Other groups": "White, Other or not known"},
 }
 
 

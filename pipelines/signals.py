@@ -125,7 +125,8 @@ def display(points):
         "Signal": points["status"].map(STATUS_TEXT), "Rules": points["signals"]})
 
 
-SAMPLE_GROUP = "Black, Asian or Mixed"  # the report's 54 reviews were all of children in these groups
+# The report's 54 reviews were all of children in these groups. No comma: `group` joins values with one.
+SAMPLE_GROUP = "Black or Asian or Mixed"
 
 
 def like_for_like(by_sample_group, indicator_id: str) -> tuple[int, int] | None:

@@ -63,7 +63,7 @@ def collect(con, queries: list[Query], threshold: int) -> tuple[list, list]:
 
 def parent_of(dim: str, value: str) -> tuple[str, str]:
     if dim == "ethnic_group":
-        return "sample_group", "Black, Asian or Mixed" if value in ("Black", "Asian", "Mixed") else "Other groups"
+        return "sample_group", "Black or Asian or Mixed" if value in ("Black", "Asian", "Mixed") else "Other groups"
     if dim == "ethnicity":
         return "ethnic_group", ethnicity_codes().get(value, ("", NOT_KNOWN))[1] if value not in ("NOBT", "REFU") else NOT_KNOWN
     return "reporting_year", f"{value[:4]}-{(int(value[:4]) + 1) % 100:02d}" if int(value[5:]) >= 4 else \

@@ -147,3 +147,12 @@ def test_every_cli_subcommand_is_in_readme():
     assert {"load", "indicators", "loads", "quarantine"} <= set(commands)
     for command in commands:
         assert re.search(rf"python -m pipelines {command}\b", text), f"`{command}` is not in README.md"
+
+
+def test_no_group_value_holds_the_contracts_separator(sample_db):
+    """`group` joins two dimensions' values with a comma (data contract §4), so no value may hold one."""
+    from conftest import cli_json
+
+    for dim in ("sample_group", "review_type", "age_band", "sex", "ethnic_group"):
+        cells = cli_json("indicators", "--db", sample_db.db_path, "--by", dim, "--unsuppressed")
+        assert cells and all("," not in c["group"] for c in cells), dim

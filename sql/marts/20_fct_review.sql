@@ -3,6 +3,6 @@
 -- so a like-for-like comparison with a national figure uses the reviews of those groups.
 CREATE OR REPLACE VIEW fct_review AS
 SELECT *, notification_date AS event_date,
-       CASE WHEN ethnic_group IN ('Black', 'Asian', 'Mixed') THEN 'Black, Asian or Mixed' ELSE 'Other groups' END
+       CASE WHEN ethnic_group IN ('Black', 'Asian', 'Mixed') THEN 'Black or Asian or Mixed' ELSE 'Other groups' END
            AS sample_group
 FROM stg_reviews;
