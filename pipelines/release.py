@@ -283,7 +283,7 @@ def _drop_sparse_tables(fr: FactRelease, threshold: int) -> None:
     for key in fr.cells:
         by_table[frozenset(d for d, _ in key)].append(key)
     for table, keys in by_table.items():
-        if table <= set(SCOPE_KEYS) or table == ALWAYS:
+        if table <= set(SCOPE_KEYS) or table == closure(ALWAYS, fr.fact):  # with its parents (sample_group)
             continue
         if sum(is_small(fr.cells[k][UNITS], threshold) for k in keys) > SPARSE * len(keys):
             fr.tables.discard(table)
