@@ -138,6 +138,16 @@ def like_for_like(by_sample_group, indicator_id: str) -> tuple[int, int] | None:
     return int(rows["numerator"].iloc[0]), int(rows["denominator"].iloc[0])
 
 
+def national_comparisons(by_sample_group, indicators) -> dict[str, tuple[tuple[int, int] | None, str | None]]:
+    """Per indicator with a national figure: (our like-for-like counts, the verdict), None where hidden.
+    The overview's tiles and the board pack both read these."""
+    out = {}
+    for ind in indicators:
+        ours = like_for_like(by_sample_group, ind.id) if not by_sample_group.empty else None
+        out[ind.id] = ours, national_verdict(*ours, ind.national_value) if ours else None
+    return out
+
+
 def national_verdict(numerator: int, denominator: int, national: float) -> str:
     """Higher or lower than national only when the national figure lies outside our 95% interval."""
     from .stats import wilson

@@ -35,11 +35,7 @@ overall = data.indicators(view.db, version, (), view.filters, view.show_small, t
 review_ids = tuple(i.id for i in board if i.page == "reviews" and i.national)
 by_group = data.indicators(view.db, version, ("sample_group",), view.filters, view.show_small, threshold, review_ids)
 monthly = data.spc(view.db, version, view.filters, view.show_small, threshold, ids)
-
-
-def verdict_of(ind) -> str | None:
-    ours = signals.like_for_like(by_group, ind.id) if not by_group.empty else None
-    return signals.national_verdict(*ours, ind.national_value) if ours else None
+compared = signals.national_comparisons(by_group, [i for i in board if i.id in review_ids])
 
 
 def national_line(ind) -> str:
@@ -47,12 +43,11 @@ def national_line(ind) -> str:
     if not ind.national:
         return "No national figure"
     national = f"National {report.format_value(ind.national_value, ind.scale)} ({ind.national[0]} of {ind.national[1]})"
-    ours = signals.like_for_like(by_group, ind.id) if not by_group.empty else None
+    ours, verdict = compared[ind.id]
     if ours is None:
         return (f"{national}. Like for like (our reviews of Black, Asian and Mixed Heritage children): "
                 "too few to show without revealing a small number, so no comparison.")
     n, d = ours
-    verdict = signals.national_verdict(n, d, ind.national_value)
     return (f"Reviews of Black, Asian and Mixed Heritage children (as nationally): "
             f"{report.format_value(n / d, ind.scale)} ({n} of {d}). {national}: **{verdict}**.")
 
@@ -77,7 +72,7 @@ for page, heading in (("reviews", "Reviews of serious incidents"), ("practice", 
     if page == "practice" and not monthly.empty:
         st.markdown(signals.summary_sentence(monthly))
     if page == "reviews":
-        st.markdown(signals.national_sentence([(i.short_label, verdict_of(i)) for i in shown if i.national]))
+        st.markdown(signals.national_sentence([(i.short_label, compared[i.id][1]) for i in shown if i.national]))
     columns = st.columns(3)  # three across: long titles wrap instead of being cut off
     for n, ind in enumerate(shown):
         row = overall.loc[ind.id]

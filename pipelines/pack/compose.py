@@ -100,9 +100,9 @@ def key_indicators(con, board: list[Indicator], overall: pd.DataFrame, monthly: 
     rows = overall.set_index("indicator")
     review_ids = [i for i in board if i.page == "reviews" and i.national]
     by_group = report.indicator_frame(con, ("sample_group",), filters, show_small, threshold, review_ids)
-    ours = {i.id: signals.like_for_like(by_group, i.id) if not by_group.empty else None for i in review_ids}
-    verdicts = {i.id: signals.national_verdict(*ours[i.id], i.national_value) if ours[i.id] else None
-                for i in review_ids}
+    compared = signals.national_comparisons(by_group, review_ids)
+    ours = {k: counts for k, (counts, _) in compared.items()}
+    verdicts = {k: verdict for k, (_, verdict) in compared.items()}
     pages = []
     for page in ("reviews", "practice"):
         shown = [i for i in board if i.page == page and i.id in rows.index]
