@@ -70,7 +70,7 @@ def comparison_sentence(ratios: Iterable[Ratio], measure: str, reference: str = 
         lead = (f"Compared with {reference}, no group's {_strip_article(measure)} was clearly different: "
                 f"{rest[0]} (each 95% interval includes 1)")
         return "; ".join([lead, *rest[1:]]) + "."
-    return f"Too few to compare with {reference} for {_who([r.group for r in by[TOO_FEW]])}."
+    return f"Too few to compare any group with {reference}: every group's figure is hidden or zero."
 
 
 def _judgement(kind: str, direction: str) -> str:

@@ -8,11 +8,11 @@ load's id is written #n), so a test can check that no count of 1 to the threshol
 from __future__ import annotations
 
 import datetime as dt
-import math
 import re
 
 import duckdb
 import pandas as pd
+from reportlab.pdfbase.pdfmetrics import stringWidth
 
 from .. import compare, quality, release, report, signals
 from ..catalogue import Indicator, catalogue
@@ -198,17 +198,30 @@ def ethnic_groups(con, board: list[Indicator], overall: pd.DataFrame, filters: F
 
 
 def filled(texts: list[Text], room: float = 470) -> list[list[Text]]:
-    """Paragraphs in pages that hold them in 13 pt type (about 120 characters a line, 16 pt a line)."""
+    """Paragraphs in pages that hold them in 13 pt Helvetica across the text width, as the PDF sets them
+    (the deck scales its type to fit the same pages)."""
     pages: list[list[Text]] = [[]]
     used = 0.0
     for text in texts:
-        height = math.ceil(len(text.text) / 120) * 16.25 + 6
+        height = wrapped_lines(text.text.replace("**", ""), 13) * 16.25 + 6
         if pages[-1] and used + height > room:
             pages.append([])
             used = 0.0
         pages[-1].append(text)
         used += height
     return pages
+
+
+def wrapped_lines(text: str, size: float, width: float = WIDTH) -> int:
+    """How many lines a paragraph takes in Helvetica when wrapped at word boundaries."""
+    lines, line = 1, ""
+    for word in text.split():
+        trial = f"{line} {word}".strip()
+        if line and stringWidth(trial, "Helvetica", size) > width:
+            lines, line = lines + 1, word
+        else:
+            line = trial
+    return lines
 
 
 def withheld_reason(reason: str, threshold: int) -> str:
