@@ -1,6 +1,7 @@
 """Building blocks every page shares: banners, definitions, tables with downloads, the SQL behind a figure."""
 from __future__ import annotations
 
+import html
 import re
 
 import altair as alt
@@ -14,23 +15,39 @@ from pipelines.cubes import cube_statements
 
 PRINT_CSS = """
 <style>
+.print-only { display: none; }
 @media print {
   @page { size: A4 landscape; margin: 10mm; }
   [data-testid="stSidebar"], [data-testid="stHeader"], [data-testid="stToolbar"],
-  [data-testid="stExpander"], .stDownloadButton, [data-testid="stDecoration"],
-  [data-testid="stTable"], [data-testid="stDataFrame"], .print-hide { display: none !important; }
+  [data-testid="stExpander"], .stDownloadButton, [data-testid="stDecoration"], [data-testid="stPopover"],
+  [data-testid="stTooltipIcon"], [data-testid="stTable"], [data-testid="stDataFrame"], .print-hide,
+  [class*="st-key-screen-"], [data-testid="stLayoutWrapper"]:has(> [class*="st-key-screen-"]),
+  [data-testid="stElementContainer"]:has([data-testid="stDataFrame"]), [data-testid="stLayoutWrapper"]:has(> [data-testid="stExpander"]) {
+    display: none !important; }
+  .print-only { display: block; }
+  .stVegaLiteChart, [data-testid="stVerticalBlockBorderWrapper"] { break-inside: avoid; }
   .main .block-container, [data-testid="stMainBlockContainer"] { padding: 0 !important; max-width: 100% !important; }
   html, body, .stApp, [data-testid="stAppViewContainer"], [data-testid="stMain"], [data-testid="stBottom"] {
     height: auto !important; min-height: 0 !important; overflow: visible !important; }
   [data-testid="stBottomBlockContainer"], footer { display: none !important; }
-  h1 { font-size: 1.6rem !important; padding: 0 !important; }
-  h3 { font-size: 1.1rem !important; padding: 0.3rem 0 !important; }
+  h1 { font-size: 1.5rem !important; padding: 0 !important; }
+  h3 { font-size: 1.05rem !important; padding: 0.2rem 0 !important; }
+  [data-testid="stMarkdownContainer"] p, [data-testid="stCaptionContainer"] { font-size: 0.8rem !important; margin-bottom: 0.2rem; }
   [data-testid="stMetricValue"] { font-size: 1.5rem !important; }
-  [data-testid="stVerticalBlock"] { gap: 0.4rem !important; }
+  [data-testid="stVerticalBlock"] { gap: 0.3rem !important; }
+  table.print-only { display: table; width: 100%; border-collapse: collapse; font-size: 0.68rem; line-height: 1.2; }
+  table.print-only th, table.print-only td { border-bottom: 1px solid #999; padding: 2px 4px; text-align: left;
+    vertical-align: top; }
+  table.print-only th.section { border-bottom: 2px solid #111; padding-top: 6px; font-size: 0.8rem; }
+  table.print-only td.figure { white-space: nowrap; }
+  table.print-only td.figure:nth-child(2) { font-weight: 700; }
+  table.print-only td.lead { border-bottom: none; font-style: italic; }
+  table.print-only td.note { border-bottom: none; padding-top: 6px; }
 }
 [data-testid="stMetricValue"] { font-size: 2.1rem; }
 </style>
 """
+PRINT_ROWS = 30  # longer tables are not printed
 FILTER_NAMES = {"partnership": "partnership", "period": "period", "distinct_period": "period", "agency": "agencies"}
 
 
@@ -41,6 +58,25 @@ def page_header(title: str, intro: str, show_small: bool) -> None:
                  icon=":material/warning:")
     st.title(title)
     st.caption(intro)
+
+
+def print_table(header: list[str], sections: dict[str, tuple[str, list[list[str]]]], notes: list[str]) -> None:
+    """A table drawn only when the page is printed, in place of the screen's tiles: per section its
+    heading, a lead sentence and rows whose second to fourth cells (figure, counts, direction) never wrap;
+    then notes. **bold** text stays bold."""
+    def cell(text: str) -> str:
+        return re.sub(r"\*\*(.+?)\*\*", r"<strong>\1</strong>", html.escape(text))
+
+    span = len(header)
+    body = "".join(
+        f'<tr><th class="section" colspan="{span}">{html.escape(title)}</th></tr>'
+        + (f'<tr><td class="lead" colspan="{span}">{cell(lead)}</td></tr>' if lead else "")
+        + "".join("<tr>" + "".join(f'<td{" class=figure" if 1 <= n <= 3 else ""}>{cell(c)}</td>'
+                                   for n, c in enumerate(row)) + "</tr>" for row in rows)
+        for title, (lead, rows) in sections.items() if rows)
+    foot = "".join(f'<tr><td class="note" colspan="{span}">{cell(note)}</td></tr>' for note in notes)
+    st.html(f'<table class="print-only"><thead><tr>{"".join(f"<th>{html.escape(h)}</th>" for h in header)}</tr>'
+            f"</thead><tbody>{body}</tbody><tfoot>{foot}</tfoot></table>")
 
 
 def empty_state(what: str = "data") -> None:
@@ -103,8 +139,14 @@ def downloads(table: pd.DataFrame, name: str, internal: bool, key: str) -> None:
 
 
 def table_with_downloads(table: pd.DataFrame, name: str, internal: bool, key: str) -> None:
+    """The interactive table and its downloads; a printed page gets the table as plain HTML instead (the
+    interactive grid is a canvas that does not print), or, when it is long, where to download it."""
     st.dataframe(table, hide_index=True, width="stretch", height=min(36 * (len(table) + 1) + 3, 640))
     downloads(table, name, internal, key)
+    if len(table) <= PRINT_ROWS:
+        st.html(table.to_html(index=False, classes="print-only", border=0, na_rep=""))
+    else:
+        st.html(f'<p class="print-only">A table of {len(table):,} rows: download it from the page as CSV or XLSX.</p>')
 
 
 def indicator_block(ind: Indicator, frame: pd.DataFrame, first_column: str, internal: bool, key: str,

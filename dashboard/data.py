@@ -62,6 +62,12 @@ def tracker_progress(db: str, version: float) -> dict:
         return tracker.progress(con)
 
 
+@st.cache_data(show_spinner=False, max_entries=8)
+def last_loaded(db: str, version: float):
+    with read_connection(Path(db)) as con:
+        return quality.last_loaded(con)
+
+
 @st.cache_data(show_spinner=False, max_entries=32)
 def interpreter_mix(db: str, version: float, filters: Filters, show_small: bool, threshold: int) -> pd.DataFrame:
     with read_connection(Path(db)) as con:

@@ -20,6 +20,11 @@ def loads(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
                       "started_at, finished_at FROM loads ORDER BY load_id DESC")
 
 
+def last_loaded(con: duckdb.DuckDBPyConnection):
+    """When the latest successful load finished (None before any): the date the data is as of."""
+    return con.execute("SELECT max(finished_at) FROM loads WHERE status = 'loaded'").fetchone()[0]
+
+
 def loads_published(loads: pd.DataFrame, threshold: int = 5) -> pd.DataFrame:
     """The load history for default output: a file's rows are records about children (a one-review
     file from the coding form is one review), so a row's counts show as 'c' when any of them is

@@ -148,6 +148,32 @@ def national_comparisons(by_sample_group, indicators) -> dict[str, tuple[tuple[i
     return out
 
 
+def national_line(ind, ours: tuple[int, int] | None, verdict: str | None) -> str:
+    """A tile's national comparison, like for like (the national sample was reviews of Black, Asian and
+    Mixed Heritage children); **bold** marks the verdict. Shared by the overview and the board pack."""
+    from .report import format_value
+
+    if not ind.national:
+        return "No national figure."
+    national = f"National {format_value(ind.national_value, ind.scale)} ({ind.national[0]} of {ind.national[1]})"
+    if ours is None:
+        return (f"{national}. Like for like (our reviews of Black, Asian and Mixed Heritage children): "
+                "too few to show without revealing a small number, so no comparison.")
+    n, d = ours
+    return (f"Reviews of Black, Asian and Mixed Heritage children (as nationally): "
+            f"{format_value(n / d, ind.scale)} ({n:,} of {d:,}). {national}: **{verdict}**.")
+
+
+def series_line(ind, series) -> str:
+    """What a tile says of its monthly series: its SPC verdict, or why it has none."""
+    if series.empty:
+        return ("No monthly series: reviews are too few a month for a control chart." if ind.page == "reviews"
+                else "No monthly series: these records are not dated." if "month" not in ind.fact.dims
+                else "No monthly series published for this selection.")
+    head, _, rest = VARIATION_TEXT[series["variation"].iloc[0]].partition(": ")
+    return f"**{head}**" + (f": {rest}." if rest else ".")
+
+
 def national_verdict(numerator: int, denominator: int, national: float) -> str:
     """Higher or lower than national only when the national figure lies outside our 95% interval."""
     from .stats import wilson

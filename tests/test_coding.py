@@ -19,7 +19,7 @@ from pipelines.loader import load_file
 from pipelines.metrics import Filters
 from pipelines.reference import ethnicity_codes
 from pipelines.schema import FLAG, REVIEWS, Column, Kind
-from tests.conftest import SAMPLE_DATA, cli_json, run_cli, settings_in
+from conftest import SAMPLE_DATA, cli_json, run_cli, settings_in
 
 PAGE = str(Path(__file__).parent.parent / "dashboard" / "views" / "coding.py")
 PARTNERSHIP = "Testshire Safeguarding Children Partnership"

@@ -7,7 +7,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from pipelines.catalogue import catalogue
-from tests.conftest import cli_json
+from conftest import cli_json
 
 APP = str(Path(__file__).parent.parent / "dashboard" / "app.py")
 PAGES = ["overview", "reviews", "practice", "groups", "quality", "tracker", "upload", "coding"]

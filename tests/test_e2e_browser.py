@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import io
 import os
 import re
 import shutil
@@ -19,8 +20,11 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect, sync_playwright
+from pypdf import PdfReader
 
+from pipelines.catalogue import catalogue
 from pipelines.config import settings
+from pipelines.store import read_connection
 
 pytestmark = pytest.mark.e2e
 REPO = Path(__file__).parent.parent
@@ -327,4 +331,102 @@ def test_upload_shows_new_figures(browser_page, server, tmp_path):
     assert not (found := page_violations(browser_page)), found  # the load's results meet WCAG 2.1 AA too
     go(browser_page, "Board overview")
     expect(browser_page.get_by_text(reviews_of(70)).first).to_be_visible(timeout=30_000)
+    assert browser_page.console_errors == []
+
+
+def printed(page: Page) -> PdfReader:
+    """The page as the browser prints it (print media, the page's own A4 landscape size)."""
+    page.emulate_media(media="print")
+    try:
+        charts_drawn(page)
+        return PdfReader(io.BytesIO(page.pdf(prefer_css_page_size=True, print_background=True)))
+    finally:
+        page.emulate_media(media="screen")
+
+
+def test_overview_prints_on_one_a4_landscape_page(browser_page):
+    """A board member prints the overview: one A4 landscape page naming the partnership, the period and the
+    date of the data, every key figure, and none of the screen's controls."""
+    go(browser_page, "Board overview")
+    pdf = printed(browser_page)
+    assert len(pdf.pages) == 1
+    width, height = (float(v) for v in pdf.pages[0].mediabox.upper_right)
+    assert (round(width / 72 * 25.4), round(height / 72 * 25.4)) == (297, 210)  # A4 landscape, in mm
+    text = re.sub(r"\s+", " ", pdf.pages[0].extract_text())
+    for words in ("Partnership: Northbridge Safeguarding Children Partnership", "Period: 2022-23 to 2024-25",
+                  "Data loaded:", "Small numbers (1 to 5) suppressed", "The Panel's recommendations:",
+                  *(i.short_label for i in catalogue() if i.board)):
+        assert words in text, words
+    for control in ("Board pack", "Prepare", "Download", "All key figures", "Show small numbers"):
+        assert control not in text, control
+
+
+def test_practice_prints_without_blank_pages(browser_page):
+    """The long Practice page prints its tables as tables (the interactive grid is a canvas), and no page is
+    left all but empty by a hidden control."""
+    go(browser_page, "Practice")
+    pdf = printed(browser_page)
+    texts = [re.sub(r"\s+", " ", p.extract_text()) for p in pdf.pages]
+    assert "Child records with ethnicity recorded" in texts[0]  # the all-indicators table, on the first page
+    assert all(len(t) > 150 for t in texts[:-1]), [len(t) for t in texts]
+
+
+def field(page: Page, label: str):
+    return page.get_by_test_id("stMain").get_by_label(label, exact=True)
+
+
+def choose(page: Page, label: str, option: str) -> None:
+    """Pick a selectbox option by its label, as a person would: open the list, click the option."""
+    page.get_by_test_id("stSelectbox").filter(has_text=label).first.click()
+    page.get_by_role("option", name=option, exact=True).click()
+    settle(page)
+
+
+def enter_date(page: Page, label: str, day: str) -> None:
+    """Type a date (DD/MM/YYYY) into a date field segment by segment, as the keyboard does."""
+    field(page, label).get_by_role("spinbutton").first.click()
+    page.keyboard.type(day.replace("/", ""))
+    page.keyboard.press("Tab")
+    settle(page)
+
+
+def first_tile_counts(page: Page) -> tuple[int, int]:
+    """Ethnicity in the review's "n of N" on the overview (the first tile)."""
+    go(page, "Board overview")
+    text = page.get_by_text(re.compile(r"^[\d,]+ of [\d,]+ · Higher is better")).first.inner_text()
+    n, d = re.findall(r"[\d,]+", text)[:2]
+    return int(n.replace(",", "")), int(d.replace(",", ""))
+
+
+def test_coding_a_review_through_the_form_changes_the_review_figures(browser_page, server):
+    """A reviewer codes a rapid review in the form. An incident after the notification gets the loader's
+    own message and changes nothing; corrected, the review is saved as a load and the overview counts it."""
+    _, cfg = server
+    before = first_tile_counts(browser_page)
+    with read_connection(cfg.db_path) as con:
+        loads = con.execute("SELECT count(*) FROM loads").fetchone()[0]
+    go(browser_page, "Code a review")
+    for label, value in (("Review reference (required)", "NB-RR-2025-950"),
+                         ("Safeguarding partnership (required)", "Northbridge Safeguarding Children Partnership")):
+        field(browser_page, label).fill(value)
+        field(browser_page, label).press("Enter")
+        settle(browser_page)
+    choose(browser_page, "Type of review", "Rapid review (RR)")
+    choose(browser_page, "Child's ethnicity", "White and Black African (MWBA)")
+    choose(browser_page, "Where the child's ethnicity is recorded", "Recorded in the review")
+    enter_date(browser_page, "Serious incident notification date (required)", "14/02/2025")
+    enter_date(browser_page, "Date of the serious incident", "20/02/2025")
+    browser_page.get_by_role("button", name="Save review").click()
+    settle(browser_page)
+    refused = browser_page.get_by_test_id("stAlertContentError")
+    expect(refused).to_contain_text("Not saved: the loader would quarantine this review")
+    expect(refused).to_contain_text("Date of the serious incident (incident_date): incident_date is after "
+                                    "notification_date")
+    with read_connection(cfg.db_path) as con:
+        assert con.execute("SELECT count(*) FROM loads").fetchone()[0] == loads  # nothing recorded or stored
+    enter_date(browser_page, "Date of the serious incident", "10/02/2025")
+    browser_page.get_by_role("button", name="Save review").click()
+    expect(browser_page.get_by_test_id("stAlertContentSuccess")).to_contain_text("Review added", timeout=60_000)
+    snapshot(browser_page, "code_a_review_saved")
+    assert first_tile_counts(browser_page) == (before[0] + 1, before[1] + 1)
     assert browser_page.console_errors == []

@@ -193,7 +193,7 @@ def test_extra_columns_are_not_stored_unless_named_and_never_when_they_repeat_ch
 
     import duckdb
 
-    from tests.conftest import write_csv
+    from conftest import write_csv
 
     rows = [{"child_id": f"RAWID-EXTRA-{n:03d}", "agency": "health", "Child Ref": f"REF-SECRET-{n}",
              "Case Number": f"CASE-SECRET-{n}", "notes": f"RAWID-EXTRA-{n:03d}", "team": "North"} for n in range(8)]

@@ -17,7 +17,7 @@ from pipelines.loader import load_file
 from pipelines.metrics import Filters
 from pipelines.release import NotInRelease
 from pipelines.store import read_connection
-from tests.conftest import write_csv
+from conftest import write_csv
 
 DANGEROUS = ["=HYPERLINK(\"http://x\",\"y\")", "+1+1", "-2+3", "@SUM(A1)", "=cmd|' /C calc'!A0"]
 

@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from pipelines import signals
-from tests.conftest import cli_json
+from conftest import cli_json
 
 
 @pytest.mark.parametrize("national, verdict", [

@@ -123,22 +123,9 @@ def key_indicators(con, board: list[Indicator], overall: pd.DataFrame, monthly: 
 
 
 def tile(ind: Indicator, row: pd.Series, monthly: pd.DataFrame, ours, verdict) -> Tile:
-    lines = [signals.DIRECTION_TEXT[ind.direction].capitalize() + "."]
     series = monthly[monthly["indicator"] == ind.id] if not monthly.empty else monthly
-    if series.empty:
-        lines.append("No monthly series: reviews are too few a month for a control chart." if ind.page == "reviews"
-                     else "No monthly series: these records are not dated." if "month" not in ind.fact.dims
-                     else "No monthly series published for this selection.")
-    else:
-        head, _, rest = signals.VARIATION_TEXT[series["variation"].iloc[0]].partition(": ")
-        lines.append(f"**{head}**" + (f": {rest}." if rest else "."))
-    if not ind.national:
-        lines.append("No national figure.")
-    else:
-        national = report.format_value(ind.national_value, ind.scale)
-        lines.append(f"National {national}. Like for like: " + (
-            "too few to compare without revealing a small number." if ours is None else
-            f"{report.format_value(ours[0] / ours[1], ind.scale)} ({counts_text(*ours)}), {verdict}."))
+    lines = [signals.DIRECTION_TEXT[ind.direction].capitalize() + ".", signals.series_line(ind, series),
+             signals.national_line(ind, ours, verdict)]
     return Tile(ind.short_label, value_text(row, ind), counts_text(row["numerator"], row["denominator"]), lines)
 
 
