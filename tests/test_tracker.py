@@ -242,11 +242,11 @@ def test_a_write_that_fails_midway_leaves_the_database_as_it_was(filled, monkeyp
 
 # ---- the page ------------------------------------------------------------------------------------------------
 
-def page(cfg) -> AppTest:
+def page(cfg, path: str = PAGE) -> AppTest:
     from dashboard.state import View
     from pipelines.metrics import Filters
 
-    at = AppTest.from_file(PAGE, default_timeout=60)
+    at = AppTest.from_file(path, default_timeout=60)
     at.session_state["view"] = View(cfg, Filters(), False, ())  # as dashboard/app.py sets it
     at.run()
     assert not at.exception, [e.value for e in at.exception]
@@ -306,3 +306,13 @@ def test_page_refuses_a_save_without_a_name_and_adds_an_action(filled):
     assert (a1["Source"], a1["Owner"], a1["Status"], a1["Updated by"]) == (
         "Partnership", "Children's social care", "Not started", "Cara")
     assert at.text_area(key="trk_add_text_1").value == ""  # a fresh form for the next action
+
+
+def test_a_tracker_update_shows_on_the_overview(loaded):
+    overview = str(Path(PAGE).with_name("overview.py"))
+    tracker.prefill(loaded)
+    assert any(m.value.startswith("0 of 8 Panel recommendations done.") for m in page(loaded, overview).markdown)
+    tracker.update(loaded, "R4", "QA lead", status="done", evidence="ToR template v2 adopted")
+    at = page(loaded, overview)
+    assert any(m.value.startswith("1 of 8 Panel recommendations done.") for m in at.markdown), \
+        [m.value for m in at.markdown]
