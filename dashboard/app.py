@@ -30,16 +30,18 @@ ACCESSIBLE_CSS = """<style>
 
 st.set_page_config(page_title="Partnership metrics: is our practice silent about race?", layout="wide")
 st.html(ACCESSIBLE_CSS)  # style only: Streamlit adds it to the page without an empty block
-st.session_state["view"] = state.sidebar()
+view = st.session_state["view"] = state.sidebar()
+who = view.who
+# Each person's navigation holds only the pages their role and partnerships allow (pipelines.access); a page
+# left out cannot be opened by its URL either, and each page and data fetch checks again.
 # No page icons: Streamlit would fetch them from a font CDN as the favicon, and the network is closed.
-page = st.navigation([
-    st.Page(PAGES / "overview.py", title="Board overview", default=True),
-    st.Page(PAGES / "reviews.py", title="Reviews"),
-    st.Page(PAGES / "practice.py", title="Practice"),
-    st.Page(PAGES / "groups.py", title="Ethnic groups"),
-    st.Page(PAGES / "quality.py", title="Data quality"),
-    st.Page(PAGES / "tracker.py", title="Recommendations"),
-    st.Page(PAGES / "upload.py", title="Load data"),
-    st.Page(PAGES / "coding.py", title="Code a review"),
-])
-page.run()
+pages = [st.Page(PAGES / "overview.py", title="Board overview", default=True),
+         st.Page(PAGES / "reviews.py", title="Reviews")]
+pages += [st.Page(PAGES / "practice.py", title="Practice")] * who.case_data
+pages += [st.Page(PAGES / "groups.py", title="Ethnic groups")]
+pages += [st.Page(PAGES / "quality.py", title="Data quality")] * who.case_data
+pages += [st.Page(PAGES / "tracker.py", title="Recommendations"),
+          st.Page(PAGES / "upload.py", title="Load data")] * (who.case_data and who.may("load"))
+pages += [st.Page(PAGES / "coding.py", title="Code a review")] * who.may("code")
+pages += [st.Page(PAGES / "admin.py", title="Administration")] * who.may("audit")
+st.navigation(pages).run()

@@ -8,7 +8,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from pipelines import exports, report
+from pipelines import access, audit_trail, exports, report
 from pipelines.catalogue import Indicator
 from pipelines.config import SQL_DIR
 from pipelines.cubes import cube_statements
@@ -58,6 +58,16 @@ def page_header(title: str, intro: str, show_small: bool) -> None:
                  icon=":material/warning:")
     st.title(title)
     st.caption(intro)
+
+
+def require(view, action: str, home: bool = False) -> None:
+    """Stop the page for someone who may not do this. Navigation leaves the page out for them already;
+    this is the page's own check, and pipelines.access is checked again where data is read or written."""
+    try:
+        access.authorise_home(view.who, action=action) if home else view.who.require(action)
+    except access.Denied as exc:
+        st.error(f"Not available to you: {exc}.", icon=":material/lock:")
+        st.stop()
 
 
 def print_table(header: list[str], sections: dict[str, tuple[str, list[list[str]]]], notes: list[str]) -> None:
@@ -129,13 +139,25 @@ def sql_behind(frame: pd.DataFrame) -> None:
                 st.code(path.read_text(), language="sql", wrap_lines=True)
 
 
+def record_export(file: str, internal: bool) -> None:
+    """Audit trail: who downloaded what, with which filters (a download button's on_click)."""
+    view = st.session_state["view"]
+    f = view.filters
+    audit_trail.record(view.settings.audit_db, view.who.user, view.who.role, "export", file=file,
+                       exact_counts="yes" if internal else "no", partnership=f.partnership or "all",
+                       period=f"{f.period_start or 'start'} to {f.period_end or 'end'}",
+                       agencies=", ".join(f.agencies) or "all")
+
+
 def downloads(table: pd.DataFrame, name: str, internal: bool, key: str) -> None:
     left, right, _ = st.columns([1, 1, 4])
     left.download_button("CSV", exports.to_csv(table, internal), f"{name}.csv", "text/csv",
-                         key=f"csv_{key}", icon=":material/download:", on_click="ignore")
+                         key=f"csv_{key}", icon=":material/download:", on_click=record_export,
+                         args=(f"{name}.csv", internal))
     right.download_button("XLSX", exports.to_xlsx(table, name, internal), f"{name}.xlsx",
                           "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                          key=f"xlsx_{key}", icon=":material/download:", on_click="ignore")
+                          key=f"xlsx_{key}", icon=":material/download:", on_click=record_export,
+                          args=(f"{name}.xlsx", internal))
 
 
 def table_with_downloads(table: pd.DataFrame, name: str, internal: bool, key: str) -> None:

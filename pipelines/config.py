@@ -24,6 +24,13 @@ class Settings:
     # The only unknown extra columns stored (normalised names); every other extra column is ignored,
     # as it may hold an identifier.
     keep_columns: tuple[str, ...] = ()
+    audit_path: Path | None = None  # the append-only audit trail; default beside the database
+    access_path: Path | None = None  # who may see what (docs/access.md), read only when sign-in is configured
+
+    @property
+    def audit_db(self) -> Path:
+        """Its own file: a load swaps in a new database file and a purge rewrites it; neither touches this."""
+        return self.audit_path or self.db_path.parent / "audit.duckdb"
 
 
 def settings(db: str | os.PathLike | None = None) -> Settings:
@@ -38,6 +45,8 @@ def settings(db: str | os.PathLike | None = None) -> Settings:
         followup_days=int(os.environ.get("PM_FOLLOWUP_DAYS", "1")),
         max_upload_mb=int(os.environ.get("PM_MAX_UPLOAD_MB", "200")),
         keep_columns=keep_columns(os.environ.get("PM_KEEP_COLUMNS", "")),
+        audit_path=Path(os.environ.get("PM_AUDIT_DB", db_path.parent / "audit.duckdb")),
+        access_path=Path(os.environ.get("PM_ACCESS", REPO_ROOT / "access.toml")),
     )
 
 

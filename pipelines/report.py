@@ -39,6 +39,10 @@ def group_label(dim: str, value: str) -> str:
     return GROUP_LABELS.get(dim, {}).get(value, value)
 
 
+FRAME_COLUMNS = ["indicator", "label", "short_label", "by", "group", "group_label", "numerator", "denominator", "value",
+                 "ci_low", "ci_high", "suppressed", "national", "direction", "scale", "sql"]
+
+
 def indicator_frame(con: duckdb.DuckDBPyConnection, by: Table = (), filters: Filters = Filters(),
                     show_small: bool = False, threshold: int = 5, indicators: list[Indicator] | None = None) -> pd.DataFrame:
     """One row per indicator and group, numbers hidden where suppressed unless show_small.
@@ -62,9 +66,7 @@ def indicator_frame(con: duckdb.DuckDBPyConnection, by: Table = (), filters: Fil
             "suppressed": cell.suppressed, "national": national, "direction": ind.direction,
             "scale": ind.scale, "sql": cell.sql,
         })
-    frame = pd.DataFrame(rows, columns=["indicator", "label", "short_label", "by", "group", "group_label", "numerator",
-                                        "denominator", "value", "ci_low", "ci_high", "suppressed", "national",
-                                        "direction", "scale", "sql"])
+    frame = pd.DataFrame(rows, columns=FRAME_COLUMNS)
     frame.attrs["withheld"] = withheld
     return frame
 

@@ -13,6 +13,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboard.state import View
+from pipelines.access import LOCAL
 from pipelines import coding
 from pipelines.catalogue import by_id
 from pipelines.loader import load_file
@@ -294,7 +295,7 @@ def test_the_exported_csv_loads_to_the_same_stored_row(settings, tmp_path):
 def page(settings) -> AppTest:
     """The page on its own, with the view app.py would put in session state."""
     at = AppTest.from_file(PAGE, default_timeout=60)
-    at.session_state["view"] = View(settings, Filters(), False, ())
+    at.session_state["view"] = View(settings, Filters(), False, (), LOCAL)
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     return at

@@ -10,7 +10,7 @@ from pipelines.catalogue import catalogue
 from conftest import cli_json
 
 APP = str(Path(__file__).parent.parent / "dashboard" / "app.py")
-PAGES = ["overview", "reviews", "practice", "groups", "quality", "tracker", "upload", "coding"]
+PAGES = ["overview", "reviews", "practice", "groups", "quality", "tracker", "upload", "coding", "admin"]
 
 
 @pytest.fixture

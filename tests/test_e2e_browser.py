@@ -31,7 +31,7 @@ REPO = Path(__file__).parent.parent
 ARTIFACTS = REPO / "tests" / "artifacts"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 PAGES = ["Board overview", "Reviews", "Practice", "Ethnic groups", "Data quality", "Recommendations", "Load data",
-         "Code a review"]
+         "Code a review", "Administration"]
 BANNER = "OFFICIAL-SENSITIVE: small numbers are shown"  # the internal-use banner (a page may say OFFICIAL-SENSITIVE too)
 AXE = REPO / "node_modules" / "axe-core" / "axe.min.js"
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]

@@ -244,10 +244,11 @@ def test_a_write_that_fails_midway_leaves_the_database_as_it_was(filled, monkeyp
 
 def page(cfg, path: str = PAGE) -> AppTest:
     from dashboard.state import View
+    from pipelines.access import LOCAL
     from pipelines.metrics import Filters
 
     at = AppTest.from_file(path, default_timeout=60)
-    at.session_state["view"] = View(cfg, Filters(), False, ())  # as dashboard/app.py sets it
+    at.session_state["view"] = View(cfg, Filters(), False, (), LOCAL)  # as dashboard/app.py sets it
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     return at

@@ -4,8 +4,8 @@ Every field comes from pipelines.coding (one per column of the `reviews` contrac
 them. Saving runs the loader's own checks and then the loader itself (a recorded load); the download is
 the same contract CSV.
 
-Access: the same as Load data, which has no check yet (there is no sign-in): anyone who can open the app
-may code. When roles arrive, this page takes the Load data page's check.
+Access: people who load data (pipelines.access, role loader), and only for their own partnerships;
+every save is written to the audit trail.
 """
 import datetime as dt
 from pathlib import Path
@@ -14,7 +14,8 @@ import streamlit as st
 
 from dashboard import components as ui
 from dashboard import data
-from pipelines import coding
+from pipelines import audit_trail, coding
+from pipelines.loader import LoadResult
 from pipelines.normalise import EARLIEST, MAX_TEXT
 
 view = st.session_state["view"]
@@ -63,8 +64,19 @@ def cleared() -> None:
 
 def save() -> None:
     values = form_values()
+    partnership = coding.contract_text(values.get("partnership")).strip()
+    if not view.who.sees(partnership):
+        st.session_state[OUTCOME] = coding.Saved("failed", result=LoadResult(
+            "the form", "reviews", "failed", message=f"you may code reviews only for your own partnerships, "
+                                                     f"not {partnership!r}."))
+        return
+    view.who.require("code")
     outcome = coding.save(values, view.settings)
     st.session_state[OUTCOME] = outcome
+    if outcome.status in ("added", "updated"):
+        audit_trail.record(view.settings.audit_db, view.who.user, view.who.role, "code_review",
+                           partnership=partnership, review_id=coding.contract_text(values.get("review_id")).strip(),
+                           outcome=outcome.status, load_id=outcome.result.load_id)
     if outcome.ok:
         st.cache_data.clear()  # every page's figures, and the picker below, read the new database
         st.session_state[PICK] = tuple(coding.contract_text(values.get(k)).strip() for k in coding.REVIEWS.key)
@@ -95,6 +107,7 @@ def draw(f: coding.Field) -> None:
         raise ValueError(f"{f.name}: no widget for {f.widget!r}")
 
 
+ui.require(view, "code")
 ui.page_header("Code a review", "Code a rapid review (RR) or local child safeguarding practice review (LCSPR) "
                "against the Child Safeguarding Practice Review Panel's analytical framework (It's Silent, "
                "Appendix D). Each field's help (?) gives the framework question it answers. Saving checks the "

@@ -37,7 +37,7 @@ by = second.selectbox("Break down by", dims, key="grp_by", format_func=report.DI
 also = third.selectbox("and by (optional)", ["", *[d for d in dims if d != by]], key="grp_also",
                        format_func=lambda d: report.DIMENSION_LABELS.get(d, "Nothing else"))
 table = (by, also) if also else (by,)
-frame = data.indicators(view.db, version, table, view.filters, view.show_small, threshold, (chosen,))
+frame = data.indicators(view.db, version, view.who, table, view.filters, view.show_small, threshold, (chosen,))
 heading = " and ".join(report.DIMENSION_LABELS[d] for d in table)
 chart = None
 if not frame.empty and also and "month" in table:  # month by group: a line per group
@@ -57,7 +57,7 @@ if also and not frame.empty and "month" not in table:
 
 def comparison_section() -> None:
     """Each ethnic group against White children: sentence, forest plot, then its table."""
-    overall = data.indicators(view.db, version, (), view.filters, view.show_small, threshold, (chosen,))
+    overall = data.indicators(view.db, version, view.who, (), view.filters, view.show_small, threshold, (chosen,))
     result = compare.comparison(frame, overall)
     reference = result.attrs["reference"]
     population_based = chosen == POPULATION_BASED

@@ -14,8 +14,8 @@ ui.page_header("Board overview", "Is our safeguarding practice silent about race
                view.show_small)
 ui.stop_unless(data.has_data(view.db))
 version, threshold = data.stamp(view.settings.db_path), view.settings.suppression_threshold
-partnerships = data.options(view.db, version)["partnership"]
-loaded = data.last_loaded(view.db, version)
+partnerships = data.options(view.db, version, view.who)["partnership"]
+loaded = data.last_loaded(view.db, version, view.who)
 st.markdown(" · ".join(part for part in (
     f"**Partnership:** {view.filters.partnership or (partnerships[0] if len(partnerships) == 1 else 'all partnerships')}",
     f"**Period:** {view.years[0]} to {view.years[-1]} (financial years)" if view.years else "",
@@ -29,16 +29,17 @@ with st.container(key="screen-pack"), st.popover("Board pack (PDF or PowerPoint)
     for fmt, label in (("pdf", "PDF (A4 landscape)"), ("pptx", "PowerPoint (16:9)")):
         if st.button(f"Prepare {label}", key=f"pack_{fmt}"):
             st.download_button(f"Download {label}", data.board_pack(
-                view.db, data.stamp(view.settings.db_path), fmt, view.filters, view.show_small,
+                view.db, data.stamp(view.settings.db_path), view.who, fmt, view.filters, view.show_small,
                 view.settings.suppression_threshold), file_name=f"board_pack.{fmt}",
-                mime=pack.MEDIA_TYPES[fmt], key=f"pack_{fmt}_file")
+                mime=pack.MEDIA_TYPES[fmt], key=f"pack_{fmt}_file", on_click=ui.record_export,
+                args=(f"board_pack.{fmt}", view.show_small))
 
 board = [i for i in catalogue() if i.board]
 ids = tuple(i.id for i in board)
-overall = data.indicators(view.db, version, (), view.filters, view.show_small, threshold, ids).set_index("indicator")
+overall = data.indicators(view.db, version, view.who, (), view.filters, view.show_small, threshold, ids).set_index("indicator")
 review_ids = tuple(i.id for i in board if i.page == "reviews" and i.national)
-by_group = data.indicators(view.db, version, ("sample_group",), view.filters, view.show_small, threshold, review_ids)
-monthly = data.spc(view.db, version, view.filters, view.show_small, threshold, ids)
+by_group = data.indicators(view.db, version, view.who, ("sample_group",), view.filters, view.show_small, threshold, review_ids)
+monthly = data.spc(view.db, version, view.who, view.filters, view.show_small, threshold, ids)
 compared = signals.national_comparisons(by_group, [i for i in board if i.id in review_ids])
 
 
@@ -87,18 +88,19 @@ for page, heading in (("reviews", "Reviews of serious incidents"), ("practice", 
             st.markdown(national_line(ind))
         printed[heading][1].append([ind.short_label, value, counts, signals.DIRECTION_TEXT[ind.direction].capitalize(),
                                  signals.series_line(ind, series_of(ind)), national_line(ind)])
-progress = data.tracker_progress(view.db, version)
+progress = data.tracker_progress(view.db, version, view.who) if view.who.case_data else None
 footnote = ("Rates are for the selected period. c = hidden to protect children's privacy. The signal is the latest "
             "month's statistical process control verdict (see Practice for the charts): a month-to-month change "
             "within the limits is noise, not news. A national comparison says higher or lower only when the national "
             "figure lies outside our 95% interval. National figures cover 54 reviews of Black, Asian and Mixed "
             "Heritage children (incidents January 2022 to March 2024).")
 with st.container(key="screen-footer"):  # the printed table carries both as notes
-    st.subheader("The Panel's recommendations")
-    st.markdown(progress["sentence"] + " See *Recommendations* for each item, its owner and its history.")
+    if progress:  # the home partnership's own tracker
+        st.subheader("The Panel's recommendations")
+        st.markdown(progress["sentence"] + " See *Recommendations* for each item, its owner and its history.")
     st.caption(footnote)
 ui.print_table(["Figure", "Ours", "Counts", "Which way is better", "Monthly signal", "National (like for like)"],
-               printed, [f"**The Panel's recommendations:** {progress['sentence']}", footnote])
+               printed, [f"**The Panel's recommendations:** {progress['sentence']}"] * bool(progress) + [footnote])
 with st.expander("All key figures, with intervals, for download", expanded=True):  # not printed
     table = report.display_table(overall.reset_index().sort_values("indicator", key=lambda s: s.map(ids.index)), "Scope")
     ui.table_with_downloads(table, "board_overview", view.show_small, "overview")

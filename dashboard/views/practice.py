@@ -9,12 +9,13 @@ from pipelines import report, signals, spc
 from pipelines.catalogue import by_id, catalogue
 
 view = st.session_state["view"]
+ui.require(view, "view", home=True)  # the case-system extracts are the home partnership's
 ui.page_header("Practice", "Everyday practice from the agencies' case-system extracts: is ethnicity recorded, "
                "is the child seen and heard, is identity explored, who interprets, are disclosures acted on?",
                view.show_small)
 version, threshold = data.stamp(view.settings.db_path), view.settings.suppression_threshold
 indicators = [i for i in catalogue() if i.page == "practice"]
-overall = (data.indicators(view.db, version, (), view.filters, view.show_small, threshold, tuple(i.id for i in indicators))
+overall = (data.indicators(view.db, version, view.who, (), view.filters, view.show_small, threshold, tuple(i.id for i in indicators))
            if data.has_data(view.db) else None)
 ui.stop_unless(overall is not None and not overall.empty, "case-system extract")
 
@@ -22,14 +23,14 @@ st.subheader("All practice indicators")
 ui.table_with_downloads(report.display_table(overall, "Scope"), "practice_overall", view.show_small, "pr_all")
 
 st.divider()
-recorded = data.indicators(view.db, version, ("agency",), view.filters, view.show_small, threshold, ("practice.ethnicity_recorded",))
+recorded = data.indicators(view.db, version, view.who, ("agency",), view.filters, view.show_small, threshold, ("practice.ethnicity_recorded",))
 ui.indicator_block(by_id("practice.ethnicity_recorded"), recorded, "Agency", view.show_small, "pr_eth",
                    charts.rate_bars(recorded) if not recorded.empty else None)
 
 st.divider()
 st.subheader("Who interpreted, by agency")
 st.caption("Episodes where an interpreter was needed. The report warns against family members and children interpreting.")
-mix = data.interpreter_mix(view.db, version, view.filters, view.show_small, threshold)
+mix = data.interpreter_mix(view.db, version, view.who, view.filters, view.show_small, threshold)
 if mix.empty:
     st.info("No episodes needing an interpreter in this selection.")
 else:
@@ -55,7 +56,7 @@ elif limits.startswith("Before"):
         rules = spc.Rules(rebase=change.strip())
     elif change.strip():
         st.warning(f"{change!r} is not a month: write it as YYYY-MM, e.g. 2024-04. Limits use every month meanwhile.")
-points = data.spc(view.db, version, view.filters, view.show_small, threshold, rules=rules)
+points = data.spc(view.db, version, view.who, view.filters, view.show_small, threshold, rules=rules)
 if points.empty:
     st.info("No dated episodes, disclosures or referrals in this selection.")
 else:
@@ -73,6 +74,6 @@ else:
                 st.badge(f"{words} ({ind.target:.0%})", color=colour)
             st.altair_chart(spc_charts.p_chart(series), theme=None, width="stretch")
     ui.table_with_downloads(signals.display(points), "practice_monthly_spc", view.show_small, "pr_month")
-    monthly = data.indicators(view.db, version, ("month",), view.filters, view.show_small, threshold,
+    monthly = data.indicators(view.db, version, view.who, ("month",), view.filters, view.show_small, threshold,
                               tuple(points["indicator"].unique()))
     ui.sql_behind(monthly)

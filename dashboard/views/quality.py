@@ -10,10 +10,11 @@ PLAIN = {"load_id": "Load", "file": "File", "kind": "Kind", "status": "Status", 
          "started_at": "Started", "finished_at": "Finished", "line": "Line", "column": "Column", "value": "Value",
          "reason": "Reason", "rows": "Rows", "agency": "Agency", "records": "Records", "source": "Source"}
 view = st.session_state["view"]
+ui.require(view, "view", home=True)  # the case-system extracts are the home partnership's
 ui.page_header("Data quality", "Every load with its row accounting (rows read = loaded + quarantined), "
                "the rows that broke the data contract and why, and how complete each column is.", view.show_small)
 ui.stop_unless(data.has_data(view.db))
-tables = data.quality_tables(view.db, data.stamp(view.settings.db_path), view.show_small)
+tables = data.quality_tables(view.db, data.stamp(view.settings.db_path), view.who, view.show_small)
 
 st.subheader("Load history")
 ui.table_with_downloads(tables["loads"].rename(columns=PLAIN), "load_history", view.show_small, "dq_loads")
@@ -24,11 +25,14 @@ if tables["reasons"].empty:
 else:
     ui.table_with_downloads(tables["reasons"].rename(columns=PLAIN), "quarantine_reasons", view.show_small, "dq_reasons")
     st.subheader("Quarantine: every row")
-    load_ids = sorted(tables["quarantine"]["load_id"].unique().tolist(), reverse=True)
-    pick = st.selectbox("Load", ["All loads", *load_ids], key="dq_load")
-    rows = tables["quarantine"] if pick == "All loads" else tables["quarantine"][tables["quarantine"]["load_id"] == pick]
-    st.caption("Line numbers count the header as line 1. Child identifiers are never shown.")
-    ui.table_with_downloads(rows.rename(columns=PLAIN), "quarantine", view.show_small, "dq_rows")
+    if not view.who.may("load"):
+        st.info("The values that broke the contract are shown to people who load data.", icon=":material/lock:")
+    else:
+        load_ids = sorted(tables["quarantine"]["load_id"].unique().tolist(), reverse=True)
+        pick = st.selectbox("Load", ["All loads", *load_ids], key="dq_load")
+        rows = tables["quarantine"] if pick == "All loads" else tables["quarantine"][tables["quarantine"]["load_id"] == pick]
+        st.caption("Line numbers count the header as line 1. Child identifiers are never shown.")
+        ui.table_with_downloads(rows.rename(columns=PLAIN), "quarantine", view.show_small, "dq_rows")
 
 st.subheader("Completeness by agency and source")
 st.caption("Share of records with each optional column filled in, for each agency (all sources) and each source "

@@ -12,7 +12,7 @@ ui.page_header("Reviews", "Rapid reviews and LCSPRs coded with the Panel's analy
 version, threshold = data.stamp(view.settings.db_path), view.settings.suppression_threshold
 indicators = [i for i in catalogue() if i.page == "reviews"]
 ids = tuple(i.id for i in indicators)
-overall = data.indicators(view.db, version, (), view.filters, view.show_small, threshold, ids) if data.has_data(view.db) else None
+overall = data.indicators(view.db, version, view.who, (), view.filters, view.show_small, threshold, ids) if data.has_data(view.db) else None
 ui.stop_unless(overall is not None and not overall.empty, "review extract")
 
 st.subheader("Our reviews against the national picture")
@@ -30,14 +30,14 @@ chosen = left.selectbox("Indicator", ids, index=ids.index("review.tor_race_focus
 dims = ("review_type", "reporting_year", "ethnic_group", "ethnicity", "sex", "age_band")
 by = right.radio("Break down by", dims, key="rev_by", horizontal=True, format_func=report.DIMENSION_LABELS.get)
 ind = next(i for i in indicators if i.id == chosen)
-frame = data.indicators(view.db, version, (by,), view.filters, view.show_small, threshold, (chosen,))
+frame = data.indicators(view.db, version, view.who, (by,), view.filters, view.show_small, threshold, (chosen,))
 ui.indicator_block(ind, frame, report.DIMENSION_LABELS[by], view.show_small, "rev_detail",
                    charts.rate_bars(frame) if not frame.empty else None)
 
 st.divider()
 st.subheader("The reviews")
 if view.show_small:
-    reviews = data.review_list(view.db, version, view.filters)
+    reviews = data.review_list(view.db, version, view.who, view.filters)
     ui.table_with_downloads(reviews, "reviews_list", True, "rev_list")
 else:
     st.info("Each row is one child, so the list is shown only with **Show small numbers (internal use)** on.",

@@ -9,7 +9,7 @@ import streamlit as st
 
 from dashboard import components as ui
 from dashboard import data
-from pipelines import tracker
+from pipelines import access, audit_trail, tracker
 from pipelines.store import read_connection
 
 view = st.session_state["view"]
@@ -18,6 +18,7 @@ ui.page_header("Recommendations", "The eight recommendations the Panel's report 
                "partnership's own actions: who owns each, its status, when it is due and the evidence that it is "
                "done. Every change is kept: an update adds a new version and the earlier ones stay in the history.",
                view.show_small)  # the internal-use banner shows on every page while the switch is on
+ui.require(view, "track", home=True)
 st.caption(f"**No child data in the tracker.** {tracker.NO_CHILD_DATA}")
 ui.stop_unless(data.has_data(view.db))  # the tracker is kept in the partnership's database, made by the first load
 
@@ -26,17 +27,31 @@ FLASH = "trk_flash"  # (where, "success" | "error", message), shown once after a
 
 def _remember(who: str) -> None:
     if who.strip():
-        st.session_state["trk_who"] = who.strip()  # offered again in the next form (there is no sign-in yet)
+        st.session_state["trk_who"] = who.strip()  # offered again in the next form
+
+
+NAME_HELP = "Recorded with the change. The audit trail also records who was signed in."
+
+
+def _name() -> str:
+    """The name last typed, or the signed-in person's (local mode has no sign-in: type it)."""
+    return st.session_state.get("trk_who") or ("" if view.who is access.LOCAL else view.who.user)
+
+
+def _audit(**detail) -> None:
+    audit_trail.record(view.settings.audit_db, view.who.user, view.who.role, "tracker_change", **detail)
 
 
 def _save(item_id: str, version: int, keys: dict[str, str]) -> None:
     s = st.session_state
     try:
+        access.authorise_home(view.who, action="track")
         new = tracker.update(view.settings, item_id, s[keys["who"]], status=s[keys["status"]], owner=s[keys["owner"]],
                              due=s[keys["due"]], evidence=s[keys["evidence"]], note=s[keys["note"]],
                              expected_version=version)
         s[FLASH] = ("edit", "success", f"Saved {item_id} as version {new}.")
-    except tracker.TrackerError as exc:
+        _audit(item=item_id, version=new, status=s[keys["status"]], named=s[keys["who"]])
+    except (tracker.TrackerError, access.Denied) as exc:
         s[FLASH] = ("edit", "error", f"Not saved: {exc}")
     _remember(s[keys["who"]])
 
@@ -44,12 +59,14 @@ def _save(item_id: str, version: int, keys: dict[str, str]) -> None:
 def _add(keys: dict[str, str]) -> None:
     s = st.session_state
     try:
+        access.authorise_home(view.who, action="track")
         item_id = tracker.add_action(view.settings, s[keys["text"]], s[keys["who"]], owner=s[keys["owner"]],
                                      status=s[keys["status"]], due=s[keys["due"]], evidence=s[keys["evidence"]],
                                      note=s[keys["note"]])
         s[FLASH] = ("add", "success", f"Added {item_id}.")
+        _audit(item=item_id, version=1, status=s[keys["status"]], named=s[keys["who"]])
         s["trk_add_n"] = s.get("trk_add_n", 0) + 1  # a fresh, empty form
-    except tracker.TrackerError as exc:
+    except (tracker.TrackerError, access.Denied) as exc:
         s[FLASH] = ("add", "error", f"Not added: {exc}")
     _remember(s[keys["who"]])
 
@@ -118,8 +135,8 @@ if item_id:
                      max_chars=tracker.TEXT_MAX, help=tracker.NO_CHILD_DATA)
         st.text_input("Why: a note on this change", key=keys["note"], max_chars=tracker.TEXT_MAX,
                       help="Kept with this version only. " + tracker.NO_CHILD_DATA)
-        st.text_input("Your name", value=st.session_state.get("trk_who", ""), key=keys["who"],
-                      max_chars=tracker.WHO_MAX, help="Recorded with the change (there is no sign-in yet).")
+        st.text_input("Your name", value=_name(), key=keys["who"],
+                      max_chars=tracker.WHO_MAX, help=NAME_HELP)
         st.form_submit_button("Save as a new version", type="primary", key=f"trk_save_{tag}", on_click=_save,
                               args=(item_id, int(row.version), keys))
 
@@ -147,6 +164,6 @@ with st.form(f"trk_add_{n}"):
     st.text_area("Evidence (a link, or a short note of where it is)", key=add_keys["evidence"],
                  max_chars=tracker.TEXT_MAX, help=tracker.NO_CHILD_DATA)
     st.text_input("Why: a note", key=add_keys["note"], max_chars=tracker.TEXT_MAX, help=tracker.NO_CHILD_DATA)
-    st.text_input("Your name", value=st.session_state.get("trk_who", ""), key=add_keys["who"],
-                  max_chars=tracker.WHO_MAX, help="Recorded with the action (there is no sign-in yet).")
+    st.text_input("Your name", value=_name(), key=add_keys["who"],
+                  max_chars=tracker.WHO_MAX, help=NAME_HELP)
     st.form_submit_button("Add the action", key=f"trk_add_go_{n}", on_click=_add, args=(add_keys,))

@@ -6,7 +6,7 @@ import streamlit as st
 
 from dashboard import components as ui
 from dashboard import data
-from pipelines import quality
+from pipelines import access, audit_trail, quality
 from pipelines.loader import load_file
 from pipelines.schema import KINDS
 from pipelines.sources import registry
@@ -17,6 +17,7 @@ ui.page_header("Load data", "Upload CSV or XLSX extracts as described in the dat
                "(XML), or an agency's own export with the mapping file that translates it. Each file is checked "
                "row by row: rows that break the contract are quarantined with the reason, and a file is loaded "
                "whole or not at all. Child identifiers are pseudonymised before anything is stored.", view.show_small)
+ui.require(view, "load", home=True)
 limit_mb = view.settings.max_upload_mb
 files = st.file_uploader(f"Extracts (CSV, XLSX or CIN census XML, up to {limit_mb} MB each)",
                          type=["csv", "xlsx", "xml"], accept_multiple_files=True, key="upload_files")
@@ -45,8 +46,12 @@ if files and st.button("Validate and load", type="primary", key="upload_go"):
             with tempfile.TemporaryDirectory() as tmp:
                 path = Path(tmp) / Path(upload.name).name
                 path.write_bytes(upload.getbuffer())
+                access.authorise_home(view.who, action="load")
                 results.append(load_file(path, view.settings, None if kind == "detect" else kind, upload.name,
                                          mapping=mapping_path))
+                r = results[-1]
+                audit_trail.record(view.settings.audit_db, view.who.user, view.who.role, "load", file=r.file,
+                                   kind=r.kind, status=r.status, load_id=r.load_id)
     progress.progress(1.0, text="Done")
     st.cache_data.clear()
     for r in results:

@@ -94,11 +94,12 @@ def format_of(path: str | Path) -> str:
 
 
 def content(con: duckdb.DuckDBPyConnection, filters: Filters = Filters(), show_small: bool = False,
-            threshold: int = 5, now: dt.datetime | None = None) -> Pack:
-    """The pack as data: every page's title and blocks, before any drawing."""
+            threshold: int = 5, now: dt.datetime | None = None, case_data: bool = True) -> Pack:
+    """The pack as data: every page's title and blocks, before any drawing. case_data False leaves out
+    the case-system figures and data quality (a reader not granted the home partnership)."""
     from .compose import pack
 
-    return pack(con, filters, show_small, threshold, now or dt.datetime.now())
+    return pack(con, filters, show_small, threshold, now or dt.datetime.now(), case_data)
 
 
 def render(doc: Pack, fmt: str) -> bytes:
@@ -112,11 +113,11 @@ def render(doc: Pack, fmt: str) -> bytes:
 
 
 def build(con: duckdb.DuckDBPyConnection, fmt: str, filters: Filters = Filters(), show_small: bool = False,
-          threshold: int = 5) -> bytes:
+          threshold: int = 5, case_data: bool = True) -> bytes:
     """The board pack for these filters as PDF or PPTX bytes (fmt 'pdf' or 'pptx').
 
     Default (show_small False): only the protected release's figures, as the dashboard's default
     mode; a filter the release does not publish raises release.NotInRelease (a ValueError)."""
     if fmt not in MEDIA_TYPES:
         raise ValueError(f"board pack format {fmt!r}: choose pdf or pptx")
-    return render(content(con, filters, show_small, threshold), fmt)
+    return render(content(con, filters, show_small, threshold, case_data=case_data), fmt)

@@ -15,6 +15,7 @@ import pandas as pd
 from reportlab.pdfbase.pdfmetrics import stringWidth
 
 from .. import compare, quality, release, report, signals
+from ..access import reads_case_data
 from ..catalogue import Indicator, catalogue
 from ..metrics import Filters
 from ..narrative import TOO_FEW
@@ -28,11 +29,13 @@ HEADINGS = {"reviews": "Reviews of serious incidents", "practice": "Everyday pra
 MAX_LOADS = 12  # the latest loads; the dashboard's Data quality page has them all
 
 
-def pack(con: duckdb.DuckDBPyConnection, filters: Filters, show_small: bool, threshold: int, now: dt.datetime) -> Pack:
+def pack(con: duckdb.DuckDBPyConnection, filters: Filters, show_small: bool, threshold: int, now: dt.datetime,
+         case_data: bool = True) -> Pack:
+    """case_data False (a reader not granted the home partnership): the reviews' pages only."""
     stored = release.status(con)
     if not show_small:
         release.scope_of(filters, stored, threshold)  # a filter the release does not publish: say so now
-    board = [i for i in catalogue() if i.board]
+    board = [i for i in catalogue() if i.board and (case_data or not reads_case_data(i))]
     overall = report.indicator_frame(con, (), filters, show_small, threshold, board)
     monthly = signals.frame(signals.monthly(con, tuple(i.id for i in board), None, filters, threshold,
                                             protected=not show_small))
@@ -40,7 +43,7 @@ def pack(con: duckdb.DuckDBPyConnection, filters: Filters, show_small: bool, thr
     pages = [cover(con, filters, show_small, threshold, stored, protected, now),
              *key_indicators(con, board, overall, monthly, filters, show_small, threshold),
              *ethnic_groups(con, board, overall, filters, show_small, threshold),
-             *data_quality(con, show_small, threshold),
+             *(data_quality(con, show_small, threshold) if case_data else []),
              recommendations(con),
              *definitions(board)]
     return Pack("Board pack: is our safeguarding practice silent about race?",
