@@ -16,7 +16,7 @@ from pipelines.loader import load_file
 
 SAMPLE_DATA = Path(__file__).parent.parent / "sample_data"
 PM_VARS = ("PM_DB", "PM_DATA_DIR", "PM_KEY_FILE", "PM_SUPPRESS_MAX", "PM_FOLLOWUP_DAYS", "PM_MAX_UPLOAD_MB",
-           "PM_KEEP_COLUMNS")
+           "PM_KEEP_COLUMNS", "PM_AUDIT_DB", "PM_ACCESS")
 
 
 def settings_in(folder: Path, **changes) -> Settings:
@@ -87,3 +87,22 @@ def sample_db(tmp_path_factory) -> Settings:
         result = load_file(path, cfg)
         assert result.status == "loaded", result.message
     return cfg
+
+
+PARTNERSHIP_A = "Northbridge Safeguarding Children Partnership"  # the sample's
+PARTNERSHIP_B = "Southmoor Safeguarding Children Partnership"
+
+
+def partnership_b_reviews(path: Path, variant: int = 0) -> Path:
+    """A second partnership's reviews: the sample's rows under another name and references. `variant` 1
+    changes its figures (every other review's flags flipped, ethnicity recorded elsewhere), so a test can
+    tell whether anything shown for partnership A depends on B's data."""
+    with open(SAMPLE_DATA / "reviews.csv", newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    flip = {"Y": "N", "N": "Y"}
+    for n, row in enumerate(rows):
+        row["partnership"], row["review_id"] = PARTNERSHIP_B, row["review_id"].replace("NB-", "SM-")
+        if variant and n % 2:
+            row.update({k: flip.get(v, v) for k, v in row.items() if k not in ("review_id", "partnership")})
+            row["ethnicity_source"] = "sin" if row["ethnicity_source"] == "review" else row["ethnicity_source"]
+    return write_csv(path, rows)
