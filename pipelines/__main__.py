@@ -111,6 +111,7 @@ def cmd_load(args: argparse.Namespace) -> int:
     failed = 0
     for path in args.paths:
         result = load_file(path, cfg, args.kind, mapping=args.mapping)
+        _audit(cfg, "load", file=result.file, kind=result.kind, status=result.status, load_id=result.load_id)
         print(result.summary(), flush=True)
         failed += result.status == "failed"
     return 1 if failed else 0
@@ -166,6 +167,8 @@ def cmd_report(args: argparse.Namespace) -> int:
         data = pack.build(con, fmt, filters_from(args), args.unsuppressed, cfg.suppression_threshold)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_bytes(data)
+    _audit(cfg, "export", file=args.out.name, exact_counts="yes" if args.unsuppressed else "no",
+           partnership=args.partnership or "all")
     if args.unsuppressed:
         print(INTERNAL_WARNING, file=sys.stderr)
     print(f"wrote {args.out} ({len(data):,} bytes)")
@@ -222,8 +225,21 @@ def _print(rows: list[dict], as_json: bool, template: str) -> None:
 def cmd_purge(args: argparse.Namespace) -> int:
     from .purge import purge_load
 
-    print(purge_load(settings(args.db), args.load_id).summary(), flush=True)
+    cfg = settings(args.db)
+    result = purge_load(cfg, args.load_id)
+    _audit(cfg, "purge", load_id=args.load_id, status=result.status)
+    print(result.summary(), flush=True)
     return 0
+
+
+def _audit(cfg, action: str, **detail) -> None:
+    """The command line's actions in the audit trail, as the account that ran them (no sign-in here:
+    whoever can run commands holds the database file)."""
+    import getpass
+
+    from .audit_trail import record
+
+    record(cfg.audit_db, getpass.getuser(), "command line", action, **detail)
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
