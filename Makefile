@@ -5,6 +5,8 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 DB ?= data/partnership.duckdb
 PORT ?= 8501
+# Local mode (no sign-in configured) serves this machine only; another address needs sign-in (docs/access.md).
+ADDRESS ?= 127.0.0.1
 
 .PHONY: setup run load-sample test browser bench clean
 
@@ -21,7 +23,7 @@ load-sample: setup
 	@test -f $(DB) || $(PY) -m pipelines load --db $(DB) sample_data/*.csv
 
 run: load-sample
-	PM_DB=$(DB) $(PY) -m streamlit run dashboard/app.py --server.port $(PORT) --server.headless true
+	PM_DB=$(DB) $(PY) -m dashboard.serve --server.port $(PORT) --server.address $(ADDRESS) --server.headless true
 
 # Browser tests use Debian's chromium (never a downloaded browser build) and axe-core from the npm
 # registry (package-lock.json pins it), which they inject into every page to check WCAG 2.1 AA.

@@ -8,7 +8,6 @@ each person's role and partnerships; anyone it does not name sees nothing but a 
 """
 from __future__ import annotations
 
-import ipaddress
 from pathlib import Path
 
 import streamlit as st
@@ -34,17 +33,6 @@ def providers() -> list[str | None]:
     return named or [None]
 
 
-def loopback(address: str | None) -> bool:
-    if not address:
-        return False  # unset: Streamlit listens on every address
-    if address == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(address).is_loopback
-    except ValueError:
-        return False
-
-
 def serving_address() -> str | None:
     return st.get_option("server.address")
 
@@ -58,7 +46,7 @@ def principal(cfg: Settings) -> Principal:
     """The person using this session, or stop the page: local mode off loopback, not signed in, or not
     granted anything."""
     if not configured():
-        if not loopback(serving_address()):
+        if not access.loopback(serving_address()):
             st.error(f"Local mode (no sign-in configured) serves only this machine, but the dashboard is listening "
                      f"on {serving_address() or 'every address'}. Configure sign-in (docs/access.md) or serve on "
                      "127.0.0.1.", icon=":material/lock:")
@@ -85,9 +73,11 @@ def principal(cfg: Settings) -> Principal:
                    "administrator to add you.", icon=":material/lock:")
         st.button("Sign out", on_click=st.logout, key="auth_out_denied")
         st.stop()
-    if not st.session_state.get(SIGNED_IN):
-        audit_trail.record(cfg.audit_db, who.user, who.role, "sign_in",
-                           partnerships="every" if who.partnerships is None else ", ".join(sorted(who.partnerships)))
+    if not st.session_state.get(SIGNED_IN):  # once per sign-in: a reload opens a new session, not a new sign-in
+        signed = {"partnerships": "every" if who.partnerships is None else ", ".join(sorted(who.partnerships)),
+                  "token_issued": st.user.get("iat")}
+        if signed["token_issued"] is None or not audit_trail.recorded(cfg.audit_db, who.user, "sign_in", **signed):
+            audit_trail.record(cfg.audit_db, who.user, who.role, "sign_in", **signed)
         st.session_state[SIGNED_IN] = True
     return who
 

@@ -93,14 +93,15 @@ def internal_switch(cfg: Settings, who: Principal) -> bool:
         if st.session_state["f_show_small"]:
             audit_trail.record(cfg.audit_db, who.user, who.role, "exact_counts", state="on")
             st.query_params[INTERNAL] = "1"
+            st.session_state["internal_recorded"] = True
         elif INTERNAL in st.query_params:
             del st.query_params[INTERNAL]
 
     on = st.toggle("Show small numbers (internal use)", key="f_show_small", on_change=switched,
                    help=f"Shows counts of 1 to {cfg.suppression_threshold} that are otherwise hidden, and opens any "
                         "period range and set of agencies. Output is OFFICIAL-SENSITIVE.")
-    if on and asked and not st.session_state.get("internal_from_url"):
-        st.session_state["internal_from_url"] = True  # opened from a shared link: recorded like a switch
+    if on and asked and not st.session_state.get("internal_recorded"):
+        st.session_state["internal_recorded"] = True  # opened from a shared link: recorded like a switch
         audit_trail.record(cfg.audit_db, who.user, who.role, "exact_counts", state="on", via="url")
     return on
 

@@ -11,6 +11,7 @@ see practice figures and the database-wide data-quality tables.
 """
 from __future__ import annotations
 
+import ipaddress
 import re
 import tomllib
 from dataclasses import dataclass
@@ -151,3 +152,15 @@ def authorise_home(who: Principal, show_small: bool = False, action: str = "view
         who.require("exact_counts")
     if not who.case_data:
         raise Denied(f"{who.user} may not see the whole database's records: they are the home partnership's")
+
+
+def loopback(address: str | None) -> bool:
+    """Local mode serves this machine only. Unset means every address (Streamlit's own default)."""
+    if not address:
+        return False
+    if address == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(address).is_loopback
+    except ValueError:
+        return False

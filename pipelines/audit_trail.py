@@ -63,6 +63,17 @@ def entries(path: Path) -> pd.DataFrame:
         return con.execute("SELECT * FROM audit_trail ORDER BY seq DESC").df()
 
 
+def recorded(path: Path, user: str, action: str, **detail: str | int | float | None) -> bool:
+    """Whether an entry for this user and action with exactly these details exists (a sign-in seen again
+    by a new browser session, say)."""
+    text = json.dumps(detail, ensure_ascii=False, sort_keys=True, default=str)
+    if not path.exists():
+        return False
+    with duckdb.connect(str(path), read_only=True) as con:
+        return con.execute("SELECT count(*) FROM audit_trail WHERE user_name = ? AND action = ? AND detail = ?",
+                           [user, action, text]).fetchone()[0] > 0
+
+
 def verify(path: Path) -> list[str]:
     """Where the chain is broken (a row changed, removed or inserted outside `record`); empty when whole."""
     rows = entries(path).sort_values("seq")

@@ -243,3 +243,38 @@ def test_load_history_hides_small_row_counts_by_default():
     assert shown.iloc[0][["rows_read", "rows_loaded", "rows_quarantined"]].tolist() == [500, 500, 0]
     assert shown.iloc[1][["rows_read", "rows_loaded", "rows_quarantined"]].tolist() == ["c", "c", "c"]
     assert shown.iloc[2][["rows_read", "rows_loaded", "rows_quarantined"]].tolist() == ["c", "c", "c"]
+
+
+def test_local_mode_says_so_and_switching_to_exact_counts_is_recorded(app, sample_db):
+    from pipelines import audit_trail
+
+    sidebar = " ".join(c.value for c in app.sidebar.caption)
+    assert "Local mode: no sign-in." in sidebar
+    before = len(audit_trail.entries(sample_db.audit_db))
+    app.sidebar.toggle(key="f_show_small").set_value(True).run()
+    latest = audit_trail.entries(sample_db.audit_db).iloc[0]
+    assert len(audit_trail.entries(sample_db.audit_db)) == before + 1
+    assert (latest["user_name"], latest["role"], latest["action"]) == ("local user", "admin", "exact_counts")
+    assert app.query_params.get("internal") == "1"  # kept in the URL: a link an analyst can share
+
+
+def test_local_mode_refuses_to_serve_beyond_this_machine(sample_db, monkeypatch):
+    from dashboard import auth
+
+    monkeypatch.setenv("PM_DB", str(sample_db.db_path))
+    monkeypatch.setattr(auth, "serving_address", lambda: "0.0.0.0")
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    assert "serves only this machine" in at.error[0].value
+    assert not at.title and not at.metric  # nothing of the data is drawn
+
+
+def test_make_run_refuses_another_address_without_sign_in(tmp_path, monkeypatch):
+    import subprocess
+    import sys
+
+    monkeypatch.chdir(tmp_path)  # no .streamlit/secrets.toml here
+    run = subprocess.run([sys.executable, "-m", "dashboard.serve", "--server.address", "0.0.0.0"],
+                         capture_output=True, text=True, timeout=60, cwd=tmp_path,
+                         env={**__import__("os").environ, "PYTHONPATH": str(Path(APP).parent.parent),
+                              "HOME": str(tmp_path)})
+    assert run.returncode == 2 and "Refusing to serve on 0.0.0.0" in run.stderr
