@@ -21,6 +21,7 @@ class Settings:
     suppression_threshold: int  # counts 1..threshold are hidden by default
     followup_days: int  # a disclosure acted on later than this is "not followed up"
     max_upload_mb: int
+    max_xlsx_mb: int = 100  # a workbook unpacked (its XML): beyond this, refused before reading (zip bombs)
     # The only unknown extra columns stored (normalised names); every other extra column is ignored,
     # as it may hold an identifier.
     keep_columns: tuple[str, ...] = ()
@@ -44,6 +45,7 @@ def settings(db: str | os.PathLike | None = None) -> Settings:
         suppression_threshold=int(os.environ.get("PM_SUPPRESS_MAX", "5")),
         followup_days=int(os.environ.get("PM_FOLLOWUP_DAYS", "1")),
         max_upload_mb=int(os.environ.get("PM_MAX_UPLOAD_MB", "200")),
+        max_xlsx_mb=int(os.environ.get("PM_MAX_XLSX_MB", "100")),
         keep_columns=keep_columns(os.environ.get("PM_KEEP_COLUMNS", "")),
         audit_path=Path(os.environ.get("PM_AUDIT_DB", db_path.parent / "audit.duckdb")),
         access_path=Path(os.environ.get("PM_ACCESS", REPO_ROOT / "access.toml")),

@@ -290,20 +290,43 @@ def _cell_text(value: object) -> str | None:
 
 
 def sheet_rows(path: Path, name: str, choose) -> tuple[str, list[tuple]]:
-    """(title, every row's values) of the sheet `choose(book)` picks from a workbook."""
-    from zipfile import BadZipFile
+    """(title, every row's values) of the sheet `choose(book)` picks from a workbook. A workbook that
+    unpacks beyond PM_MAX_XLSX_MB is refused before any sheet is read; a damaged one (bad zip, bad
+    sheet XML, entity declarations, no worksheet) fails with a message, never a traceback."""
+    import zipfile
+    import zlib
 
     from openpyxl import load_workbook  # imported here: CSV-only runs should not pay for it
 
+    from .config import settings
+
+    limit = settings().max_xlsx_mb
+    try:
+        with zipfile.ZipFile(path) as archive:
+            unpacked = sum(item.file_size for item in archive.infolist())
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise FileProblem(name, f"is not a readable Excel workbook ({exc})") from exc
+    if unpacked > limit * 1024 * 1024:
+        raise FileProblem(name, f"unpacks to {unpacked / 1048576:,.0f} MB, over the {limit} MB limit for workbooks "
+                                "(PM_MAX_XLSX_MB): save a large extract as CSV")
     try:
         book = load_workbook(path, read_only=True, data_only=True)
-    except (BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise FileProblem(name, f"is not a readable Excel workbook ({exc})") from exc
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, SyntaxError, zlib.error) as exc:
+        raise FileProblem(name, f"is not a readable Excel workbook ({_first_line(exc)})") from exc
     try:
+        if not book.worksheets:
+            raise FileProblem(name, "is a workbook with no worksheet")
         sheet = choose(book)
         return sheet.title, list(sheet.iter_rows(values_only=True))
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, SyntaxError, zlib.error, EOFError) as exc:
+        # SyntaxError: malformed sheet XML; ValueError: defusedxml refusing an entity declaration
+        raise FileProblem(name, f"has a damaged worksheet ({_first_line(exc)})") from exc
     finally:
         book.close()
+
+
+def _first_line(exc: Exception) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
 
 
 def rows_table(rows: list[tuple], header_at: int, name: str) -> RawTable:

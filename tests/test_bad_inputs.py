@@ -149,3 +149,13 @@ def test_corpus_script_reproduces_the_stored_files(tmp_path):
     """The committed files are exactly what make_corpus.py writes (deterministic, nothing edited by hand)."""
     for name, data in make_corpus.corpus().items():
         assert (CORPUS / name).read_bytes() == data, name
+
+
+def test_a_bad_file_first_does_not_stop_the_others(cfg, tmp_path):
+    """One command, a damaged workbook then a valid file: the first is a recorded failed load with its
+    message, the second loads, and the command says something failed."""
+    good = write_csv(tmp_path / "valid_reviews.csv", VALID["reviews"])
+    code, out, err = run_cli("load", CORPUS / "sheet_xml_malformed.xlsx", CORPUS / "bad_crc.xlsx", good)
+    assert code == 1 and "Traceback" not in err
+    assert [(r["file"], r["status"]) for r in cli_json("loads")] == [
+        ("sheet_xml_malformed.xlsx", "failed"), ("bad_crc.xlsx", "failed"), ("valid_reviews.csv", "loaded")]

@@ -14,6 +14,7 @@ V-/VD-/VE-/VALC- ids and "Valid ..." names; these use BAD-/BD-/BE-/BADC-).
 from __future__ import annotations
 
 import io
+import re
 import random
 import struct
 import zipfile
@@ -282,6 +283,21 @@ def corpus() -> dict[str, bytes]:
     whole = xlsx({"Sheet1": [header, review("BAD-TX-1").split(","), review("BAD-TX-2").split(",")]})
     files["truncated.xlsx"] = whole[: len(whole) // 2]
     files["csv_named.xlsx"] = lines(REVIEWS, review("BAD-CX-1"))
+    good = [header, review("BAD-XS-1").split(",")]
+    files["sheet_xml_malformed.xlsx"] = rezip(xlsx({"Sheet1": good}), "xl/worksheets/sheet1.xml",
+                                              lambda xml: xml.replace(b"</sheetData>", b"<row><c></sheetData>"))
+    files["sheet_entities.xlsx"] = rezip(xlsx({"Sheet1": good}), "xl/worksheets/sheet1.xml", lambda xml: xml.replace(
+        b"<worksheet", b'<!DOCTYPE worksheet [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>'
+                       b"<worksheet", 1))
+    files["no_worksheets.xlsx"] = rezip(xlsx({"Sheet1": good}), "xl/workbook.xml",
+                                        lambda xml: re.sub(rb"<sheets>.*</sheets>", b"<sheets/>", xml))
+    crc = bytearray(xlsx({"Sheet1": good}))
+    name = b"xl/worksheets/sheet1.xml"
+    local = crc.find(name)
+    central = crc.find(name, local + 1)
+    for at in (local - 30 + 14, central - 46 + 16):  # the sheet's CRC-32, in its local and its central header
+        crc[at:at + 4] = bytes(4)
+    files["bad_crc.xlsx"] = bytes(crc)
     files["blank_lines.csv"] = lines(
         REVIEWS,
         review("BAD-BL-1"),  # 2
@@ -333,6 +349,24 @@ def corpus() -> dict[str, bytes]:
     return files
 
 
+def rezip(workbook: bytes, member: str, change) -> bytes:
+    """The workbook with one member's bytes changed, everything else as it was."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(workbook)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = src.read(info.filename)
+            dst.writestr(info, change(data) if info.filename == member else data)
+    return out.getvalue()
+
+
+def zip_bomb() -> bytes:
+    """3 MB on disk, about 150 MB unpacked: two million one-cell rows (more than Excel allows)."""
+    rows = b"".join(b'<row r="%d"><c r="A%d" t="inlineStr"><is><t>x</t></is></c></row>' % (i, i)
+                    for i in range(1, 2_000_001))
+    return rezip(xlsx({"Sheet1": [REVIEWS.split(",")]}), "xl/worksheets/sheet1.xml",
+                 lambda xml: xml.replace(b"</sheetData>", rows + b"</sheetData>"))
+
+
 def one_mb_unquoted() -> bytes:
     """Line 2: a 1 MB harm_cause with no quotes (the fast reader); line 3 valid."""
     return lines(REVIEWS, review("BAD-MB-1", harm_cause="A" * (1 << 20)), review("BAD-MB-2"))
@@ -346,7 +380,8 @@ def one_mb_quoted() -> bytes:
                  review("BAD-MQ-3", review_type="XX"))
 
 
-GENERATED = {"one_mb_field.csv": one_mb_unquoted, "one_mb_quoted_field.csv": one_mb_quoted}
+GENERATED = {"one_mb_field.csv": one_mb_unquoted, "one_mb_quoted_field.csv": one_mb_quoted,
+             "zip_bomb.xlsx": zip_bomb}
 
 
 def write_generated(folder: Path) -> None:
