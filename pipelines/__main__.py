@@ -242,9 +242,17 @@ def _audit(cfg, action: str, **detail) -> None:
     record(cfg.audit_db, getpass.getuser(), "command line", action, **detail)
 
 
+MAX_SCALE = 2_000  # scale 1 is about 5,000 children; bench's national scale is 200 (a million children)
+
+
 def cmd_generate(args: argparse.Namespace) -> int:
     from .generate import generate  # numpy is only needed here
 
+    if args.out.exists() and not args.out.is_dir():
+        raise ValueError(f"--out {args.out} is a file: give a folder for the extracts")
+    if not 0 < args.scale <= MAX_SCALE:
+        raise ValueError(f"--scale {args.scale:g}: choose more than 0 and at most {MAX_SCALE} "
+                         f"({MAX_SCALE} is about {MAX_SCALE * 5000:,} children, ten times national scale)")
     counts = generate(args.out, seed=args.seed, scale=args.scale)
     for name, n in counts.items():
         print(f"{name}: {n:,} rows")

@@ -42,14 +42,27 @@ def settings(db: str | os.PathLike | None = None) -> Settings:
     return Settings(
         db_path=db_path,
         key_path=key_path,
-        suppression_threshold=int(os.environ.get("PM_SUPPRESS_MAX", "5")),
-        followup_days=int(os.environ.get("PM_FOLLOWUP_DAYS", "1")),
-        max_upload_mb=int(os.environ.get("PM_MAX_UPLOAD_MB", "200")),
-        max_xlsx_mb=int(os.environ.get("PM_MAX_XLSX_MB", "100")),
+        suppression_threshold=_whole("PM_SUPPRESS_MAX", "5", least=1),
+        followup_days=_whole("PM_FOLLOWUP_DAYS", "1", least=0),
+        max_upload_mb=_whole("PM_MAX_UPLOAD_MB", "200", least=1),
+        max_xlsx_mb=_whole("PM_MAX_XLSX_MB", "100", least=1),
         keep_columns=keep_columns(os.environ.get("PM_KEEP_COLUMNS", "")),
         audit_path=Path(os.environ.get("PM_AUDIT_DB", db_path.parent / "audit.duckdb")),
         access_path=Path(os.environ.get("PM_ACCESS", REPO_ROOT / "access.toml")),
     )
+
+
+def _whole(variable: str, default: str, least: int) -> int:
+    """A whole-number setting from the environment, refused with its name when it is not one or too small
+    (PM_FOLLOWUP_DAYS=-3 would make every disclosure 'not followed up')."""
+    text = os.environ.get(variable, default)
+    try:
+        value = int(text)
+    except ValueError:
+        raise ValueError(f"{variable}={text!r} is not a whole number") from None
+    if value < least:
+        raise ValueError(f"{variable}={value} is below {least}")
+    return value
 
 
 def keep_columns(text: str) -> tuple[str, ...]:

@@ -83,6 +83,8 @@ def load_file(path: Path, settings: Settings, kind_name: str | None = None, disp
             raise FileProblem(name, f"unknown kind {kind_name!r}; choose one of {', '.join(KINDS)}")
         if mapping is not None and not mapping.is_file():
             raise FileProblem(name, f"mapping file {mapping.name} not found")
+        if path.exists() and not path.is_file():  # reading a device or a pipe would never end
+            raise FileProblem(name, "is not a regular file (a folder, a device or a pipe): nothing was read")
         with _timed(timings, "hash"):
             digest = sha256_of(path, *([mapping] if mapping else []))
             previous = _previous_load(settings, digest)

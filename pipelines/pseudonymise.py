@@ -28,7 +28,10 @@ def load_key(path: Path, create: bool) -> bytes:
         mode = path.stat().st_mode & 0o777
         if mode & 0o077:
             raise KeyProblem(f"pseudonymisation key {path} is readable by others (mode {mode:o}); run: chmod 600 {path}")
-        key = bytes.fromhex(path.read_text().strip())
+        try:
+            key = bytes.fromhex(path.read_text(encoding="ascii", errors="replace").strip())
+        except ValueError:
+            key = b""
         if len(key) != KEY_BYTES:
             raise KeyProblem(f"pseudonymisation key {path} is not a {KEY_BYTES}-byte hex key")
         return key

@@ -79,7 +79,17 @@ def read_connection(db_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
     """A read-only connection held only as long as the caller needs it."""
     if not db_path.exists():
         raise FileNotFoundError(f"no database at {db_path}: load some files first (python -m pipelines load ...)")
-    con = duckdb.connect(str(db_path), read_only=True)
+    if not db_path.is_file():
+        raise ValueError(f"{db_path} is not a database file (a directory or a device)")
+    con = None
+    try:
+        con = duckdb.connect(str(db_path), read_only=True)
+        con.execute("SELECT 1 FROM loads LIMIT 0")  # one of ours, not any DuckDB file
+    except duckdb.Error as exc:
+        if con is not None:
+            con.close()
+        raise ValueError(f"{db_path} is not a partnership metrics database "
+                         f"({str(exc).strip().splitlines()[0][:160]})") from None
     con.execute("SET enable_progress_bar = false")
     try:
         yield con

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import cli_json, run_cli, write_csv
+from conftest import SAMPLE_DATA as SAMPLE, cli_json, run_cli, write_csv
 from pipelines.loader import WITHHELD
 from pipelines.schema import KINDS
 from pipelines.store import read_connection
@@ -159,3 +159,62 @@ def test_a_bad_file_first_does_not_stop_the_others(cfg, tmp_path):
     assert code == 1 and "Traceback" not in err
     assert [(r["file"], r["status"]) for r in cli_json("loads")] == [
         ("sheet_xml_malformed.xlsx", "failed"), ("bad_crc.xlsx", "failed"), ("valid_reviews.csv", "loaded")]
+
+
+@pytest.mark.parametrize("command", ["indicators", "loads", "quarantine"])
+@pytest.mark.parametrize("target", ["a.csv", "folder", "empty.duckdb"])
+def test_a_database_path_that_is_not_ours_gets_a_message_not_a_traceback(tmp_path, command, target):
+    (tmp_path / "a.csv").write_text("a,b\n1,2\n")
+    (tmp_path / "folder").mkdir()
+    (tmp_path / "empty.duckdb").write_bytes(b"")
+    code, out, err = run_cli(command, "--db", tmp_path / target)
+    assert code == 2 and err.startswith("error: ") and target in err, err
+
+
+def test_devices_and_pipes_are_refused_before_reading(cfg, tmp_path):
+    """/dev/zero or a named pipe would be read for ever: each is a recorded failed load, and the next file loads."""
+    import os
+
+    fifo = tmp_path / "extract.csv"
+    os.mkfifo(fifo)
+    good = write_csv(tmp_path / "valid_reviews.csv", VALID["reviews"])
+    code, out, err = run_cli("load", "/dev/zero", fifo, good)
+    assert code == 1
+    assert [(r["file"], r["status"]) for r in cli_json("loads")] == [
+        ("zero", "failed"), ("extract.csv", "failed"), ("valid_reviews.csv", "loaded")]
+    assert out.count("is not a regular file") == 2
+
+
+def test_a_key_file_that_is_not_a_key_is_named(cfg, tmp_path, monkeypatch):
+    key = tmp_path / "odd.key"
+    key.write_text("zz-not-hex\n")
+    key.chmod(0o600)
+    monkeypatch.setenv("PM_KEY_FILE", str(key))
+    code, out, err = run_cli("load", SAMPLE / "children.csv")
+    assert code == 1 and f"pseudonymisation key {key} is not a 32-byte hex key" in out
+
+
+@pytest.mark.parametrize("argv,message", [
+    (("--scale", "1e9"), "--scale 1e+09: choose more than 0 and at most 2000"),
+    (("--scale", "0"), "choose more than 0"),
+])
+def test_generate_refuses_impossible_sizes(tmp_path, argv, message):
+    code, out, err = run_cli("generate", "--out", tmp_path / "out", *argv)
+    assert code == 2 and message in err and not (tmp_path / "out").exists()
+
+
+def test_generate_refuses_a_file_as_its_folder(tmp_path):
+    (tmp_path / "taken").write_text("keep me")
+    code, out, err = run_cli("generate", "--out", tmp_path / "taken")
+    assert code == 2 and "is a file: give a folder" in err and (tmp_path / "taken").read_text() == "keep me"
+
+
+@pytest.mark.parametrize("variable,value,message", [
+    ("PM_FOLLOWUP_DAYS", "-3", "PM_FOLLOWUP_DAYS=-3 is below 0"),
+    ("PM_SUPPRESS_MAX", "five", "PM_SUPPRESS_MAX='five' is not a whole number"),
+])
+def test_settings_out_of_range_are_refused_by_name(cfg, monkeypatch, variable, value, message):
+    monkeypatch.setenv(variable, value)
+    code, out, err = run_cli("load", SAMPLE / "reviews.csv")
+    assert code == 2 and message in err
+    assert not cfg.db_path.exists()  # nothing loaded under a setting that would have been wrong
