@@ -231,23 +231,32 @@ def _line_blocks(f) -> Iterator[bytes]:
 
 
 def _read_csv_exact(name: str, text: str, delim: str) -> RawTable:
-    """Python's csv module: slower, but knows each record's starting line."""
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim, strict=True)
+    """Python's csv module: slower, but knows each record's starting line. A quote that is never closed
+    would swallow every line after it; instead its own line is quarantined and reading resumes on the
+    next, so rows read always equal the data lines in the file."""
+    physical = io.StringIO(text, newline="").readlines()  # the lines the csv reader counts
+    reader = csv.reader(iter(physical), delimiter=delim, strict=True)
     try:
         header = next(reader)
     except (StopIteration, csv.Error) as exc:
         raise FileProblem(name, f"header cannot be read ({exc})", line=1) from exc
     columns = [normalise_header(h) for h in header]
     rows, lines, bad = [], [], []
-    start = reader.line_num + 1
+    offset, start = 0, reader.line_num + 1  # offset: the physical lines before the current reader's first
     while True:
         try:
             record = next(reader)
         except StopIteration:
             break
-        except csv.Error as exc:  # the reader skips past the bad record: keep reading, so every row is accounted for
-            bad.append((start, f"row cannot be read: {exc}"))
-            start = reader.line_num + 1
+        except csv.Error as exc:
+            if "unexpected end of data" in str(exc):  # a quote opened on line `start` runs to the end of the file
+                bad.append((start, "row cannot be read: a quote opened on this line is never closed"))
+                offset = start
+                reader = csv.reader(iter(physical[offset:]), delimiter=delim, strict=True)
+                start = offset + 1
+                continue
+            bad.append((start, f"row cannot be read: {exc}"))  # the reader has skipped past the bad record
+            start = offset + reader.line_num + 1
             continue
         if record and any(cell.strip() for cell in record):
             if len(record) != len(columns):
@@ -255,7 +264,7 @@ def _read_csv_exact(name: str, text: str, delim: str) -> RawTable:
             else:
                 rows.append(record)
                 lines.append(start)
-        start = reader.line_num + 1
+        start = offset + reader.line_num + 1
     frame = pl.DataFrame([list(col) for col in zip(*rows)] if rows else [[] for _ in columns],
                          schema={c: pl.String for c in _unique(columns, name)}, orient="col")
     return RawTable(frame.with_columns(pl.Series(LINE, lines, dtype=pl.Int64)), excel=False, bad_rows=bad)

@@ -163,6 +163,8 @@ def corpus() -> dict[str, bytes]:
         EPISODES, episode("BE-TR-1"), episode("BE-TR-2"))[:] + b"BE-TR-3,BADC-BE-TR-3,health,health_cont"  # line 4
     files["truncated_in_quote.csv"] = lines(
         REVIEWS, review("BAD-TQ-1")) + review("BAD-TQ-2", harm_cause='"Neglect and').encode()  # line 3, EOF in quotes
+    files["unclosed_quote.csv"] = lines(  # line 4 opens a quote nobody closes: only line 4 is lost
+        REVIEWS, *(review(f"BAD-UQ-{n}", harm_cause='"Neglect' if n == 3 else "Neglect") for n in range(1, 11)))
     files["too_many_fields.csv"] = lines(
         REVIEWS,
         review("BAD-TM-1"),
