@@ -88,6 +88,8 @@ def load_file(path: Path, settings: Settings, kind_name: str | None = None, disp
         with _timed(timings, "hash"):
             digest = sha256_of(path, *([mapping] if mapping else []))
             previous = _previous_load(settings, digest)
+        if previous and kind_name and kind_name not in previous.split(","):
+            previous = None  # the same bytes asked to load as another kind: checked as that kind, not "unchanged"
         if previous:
             result = LoadResult(name, previous, "unchanged",
                                 message="identical to the latest load of this kind; nothing changed")

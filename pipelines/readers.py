@@ -84,14 +84,22 @@ def looks_like_xml(head: bytes) -> bool:
 
 
 def _decode(name: str, data: bytes) -> str:
+    """UTF-8, else Windows-1252, line by line: a file pasted together from both (an export with rows added
+    in Excel) keeps each line's own letters instead of reading every é as Ã©."""
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
         pass
-    try:
-        return data.decode("cp1252")
-    except UnicodeDecodeError as exc:
-        raise FileProblem(name, "is neither UTF-8 nor Windows-1252 text") from exc
+    out = []
+    for line in data.removeprefix(b"\xef\xbb\xbf").split(b"\n"):
+        try:
+            out.append(line.decode("utf-8"))
+        except UnicodeDecodeError:
+            try:
+                out.append(line.decode("cp1252"))
+            except UnicodeDecodeError as exc:
+                raise FileProblem(name, "is neither UTF-8 nor Windows-1252 text") from exc
+    return "\n".join(out)
 
 
 def _read_csv(path: Path) -> RawTable:
@@ -340,15 +348,20 @@ def _first_line(exc: Exception) -> str:
 
 def rows_table(rows: list[tuple], header_at: int, name: str) -> RawTable:
     """A sheet's rows below its header as an all-text table; blank rows skipped, sheet row numbers kept."""
-    columns = _unique([normalise_header(v) for v in rows[header_at]], name)
-    body, lines = [], []
+    header = list(rows[header_at])
+    while header and header[-1] in (None, ""):  # a sheet is as wide as its widest row: blank header cells trail
+        header.pop()
+    columns = _unique([normalise_header(v) for v in header], name)
+    body, lines, bad = [], [], []
     for i, r in enumerate(rows[header_at + 1:], start=header_at + 2):
         cells = [_cell_text(v) for v in r] + [None] * (len(columns) - len(r))
-        if any(c not in (None, "") for c in cells):
+        if any(c not in (None, "") for c in cells[len(columns):]):  # never dropped without trace
+            bad.append((i, f"has a value beyond the header's last column ({len(columns)} columns)"))
+        elif any(c not in (None, "") for c in cells):
             body.append(cells[:len(columns)])
             lines.append(i)
     frame = pl.DataFrame(body or None, schema={c: pl.String for c in columns}, orient="row")
-    return RawTable(frame.with_columns(pl.Series(LINE, lines, dtype=pl.Int64)), excel=True, bad_rows=[])
+    return RawTable(frame.with_columns(pl.Series(LINE, lines, dtype=pl.Int64)), excel=True, bad_rows=bad)
 
 
 def _read_xlsx(path: Path, kind_hint: str | None) -> RawTable:

@@ -218,3 +218,11 @@ def test_settings_out_of_range_are_refused_by_name(cfg, monkeypatch, variable, v
     code, out, err = run_cli("load", SAMPLE / "reviews.csv")
     assert code == 2 and message in err
     assert not cfg.db_path.exists()  # nothing loaded under a setting that would have been wrong
+
+
+def test_the_same_file_asked_for_as_another_kind_is_checked_as_that_kind(cfg, tmp_path):
+    episodes = write_csv(tmp_path / "episodes.csv", VALID["episodes"])
+    assert run_cli("load", episodes)[0] == 0
+    code, out, err = run_cli("load", "--kind", "reviews", episodes)
+    assert "unchanged" not in out and "as episodes" not in out, out
+    assert code == 1 and out.startswith("FAILED") and "review" in out, out

@@ -163,6 +163,9 @@ def corpus() -> dict[str, bytes]:
         EPISODES, episode("BE-TR-1"), episode("BE-TR-2"))[:] + b"BE-TR-3,BADC-BE-TR-3,health,health_cont"  # line 4
     files["truncated_in_quote.csv"] = lines(
         REVIEWS, review("BAD-TQ-1")) + review("BAD-TQ-2", harm_cause='"Neglect and').encode()  # line 3, EOF in quotes
+    files["mixed_encoding.csv"] = (lines(REVIEWS, review("BAD-ME-1", harm_cause="Négligence"))  # UTF-8
+                                   + lines(review("BAD-ME-2", harm_cause="Français"), end="\n").replace(
+                                       "Français".encode(), "Français".encode("cp1252")))  # Windows-1252
     files["unclosed_quote.csv"] = lines(  # line 4 opens a quote nobody closes: only line 4 is lost
         REVIEWS, *(review(f"BAD-UQ-{n}", harm_cause='"Neglect' if n == 3 else "Neglect") for n in range(1, 11)))
     files["too_many_fields.csv"] = lines(
@@ -285,6 +288,9 @@ def corpus() -> dict[str, bytes]:
     whole = xlsx({"Sheet1": [header, review("BAD-TX-1").split(","), review("BAD-TX-2").split(",")]})
     files["truncated.xlsx"] = whole[: len(whole) // 2]
     files["csv_named.xlsx"] = lines(REVIEWS, review("BAD-CX-1"))
+    files["beyond_header.xlsx"] = xlsx({"Sheet1": [header, review("BAD-BH-1").split(","),
+                                                   review("BAD-BH-2").split(",") + ["", "stray note"],  # row 3
+                                                   review("BAD-BH-3").split(",")]})
     good = [header, review("BAD-XS-1").split(",")]
     files["sheet_xml_malformed.xlsx"] = rezip(xlsx({"Sheet1": good}), "xl/worksheets/sheet1.xml",
                                               lambda xml: xml.replace(b"</sheetData>", b"<row><c></sheetData>"))
