@@ -41,7 +41,7 @@ pages += [st.Page(PAGES / "practice.py", title="Practice")] * who.case_data
 pages += [st.Page(PAGES / "groups.py", title="Ethnic groups")]
 pages += [st.Page(PAGES / "quality.py", title="Data quality")] * who.case_data
 pages += [st.Page(PAGES / "tracker.py", title="Recommendations"),
-          st.Page(PAGES / "upload.py", title="Load data")] * (who.case_data and who.may("load"))
+          st.Page(PAGES / "upload.py", title="Load data")] * who.may_home("load")
 pages += [st.Page(PAGES / "coding.py", title="Code a review")] * who.may("code")
-pages += [st.Page(PAGES / "admin.py", title="Administration")] * who.may("audit")
+pages += [st.Page(PAGES / "admin.py", title="Administration")] * who.may_home("audit")
 st.navigation(pages).run()

@@ -64,7 +64,7 @@ def require(view, action: str, home: bool = False) -> None:
     """Stop the page for someone who may not do this. Navigation leaves the page out for them already;
     this is the page's own check, and pipelines.access is checked again where data is read or written."""
     try:
-        access.authorise_home(view.who, action=action) if home else view.who.require(action)
+        access.authorise_home(view.who, action=action) if home else view.who.require(action)  # in some partnership
     except access.Denied as exc:
         st.error(f"Not available to you: {exc}.", icon=":material/lock:")
         st.stop()

@@ -126,6 +126,6 @@ def quality_tables(db: str, version: float, who: Principal, show_small: bool) ->
     access.authorise_home(who, show_small)
     with read_connection(Path(db)) as con:
         loads = quality.loads(con) if show_small else quality.loads_published(quality.loads(con))
-        rows = quality.quarantine(con) if who.may("load") else quality.quarantine(con).head(0)
+        rows = quality.quarantine(con) if who.may_home("load") else quality.quarantine(con).head(0)
         return {"loads": loads, "reasons": quality.quarantine_reasons(con), "quarantine": rows,
                 **{f"complete_{k}": quality.completeness(con, k, show_small) for k in quality.COMPLETENESS_KINDS}}

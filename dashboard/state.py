@@ -51,6 +51,10 @@ def sidebar() -> View:
         if partnership not in partnerships and partnership != ALL:
             st.warning("None of your partnerships' review figures can be published on their own yet.")
             st.stop()
+        if show_small and not who.may("exact_counts", None if partnership == ALL else partnership):
+            st.warning(f"Exact counts are not granted to you for {partnership}: turn off the internal-use "
+                       "switch or choose a partnership where you are an analyst.", icon=":material/lock:")
+            st.stop()
         years = opts["reporting_year"] if show_small else opts["release"]["period"]
         if show_small:
             period = _period_range(years)

@@ -36,21 +36,45 @@ class Denied(PermissionError):
     """Refused: the message says what, and which role may."""
 
 
+EVERYWHERE = object()  # `may(action)` with no partnership: may they do it in any partnership of theirs?
+
+
 @dataclass(frozen=True)
 class Principal:
-    """A signed-in person as the dashboard sees them (hashable: it is part of every cached fetch's key)."""
+    """A signed-in person as the dashboard sees them (hashable: it is part of every cached fetch's key).
+
+    A role holds in the partnerships its grant names: someone who is an analyst for A and board for B
+    sees exact counts for A only. `role` is their highest anywhere (what navigation offers); `grants`
+    says where each role holds ((None, role): every partnership). No grants: `role` in `partnerships`."""
     user: str
     role: str
     partnerships: frozenset[str] | None  # None: every partnership
-    case_data: bool  # may see the case-system extracts' figures
+    case_data: bool  # may see the case-system extracts' figures (granted the home partnership)
+    grants: tuple[tuple[str | None, str], ...] = ()
+    home: str | None = None
 
-    def may(self, action: str) -> bool:
-        return ROLES.index(self.role) >= ROLES.index(ACTIONS[action])
+    def role_in(self, partnership: str | None) -> str | None:
+        """Their role for one partnership, or for every partnership at once (None); None when they have none."""
+        if not self.grants:
+            return self.role if self.sees(partnership) else None
+        roles = [r for p, r in self.grants if p is None or (partnership is not None and p == partnership)]
+        return max(roles, key=ROLES.index) if roles else None
 
-    def require(self, action: str) -> None:
-        if not self.may(action):
-            raise Denied(f"{self.user} ({self.role}) may not {action.replace('_', ' ')}: "
-                         f"that needs the {ACTIONS[action]} role")
+    def may(self, action: str, partnership=EVERYWHERE) -> bool:
+        role = self.role if partnership is EVERYWHERE else self.role_in(partnership)
+        return role is not None and ROLES.index(role) >= ROLES.index(ACTIONS[action])
+
+    def may_home(self, action: str) -> bool:
+        """Database-wide actions (loads, the tracker, data quality, the audit trail) need the role for the
+        home partnership, whose case-system data the database holds (or for every partnership)."""
+        return self.case_data and self.may(action, self.home)
+
+    def require(self, action: str, partnership=EVERYWHERE) -> None:
+        if not self.may(action, partnership):
+            where = "" if partnership is EVERYWHERE else (f" for {partnership}" if partnership else
+                                                            " for every partnership at once")
+            raise Denied(f"{self.user} may not {action.replace('_', ' ')}{where}: "
+                         f"that needs the {ACTIONS[action]} role there")
 
     def sees(self, partnership: str | None) -> bool:
         """None is every partnership at once: only for someone granted every partnership."""
@@ -75,7 +99,7 @@ class Policy:
     source: str = ""
 
     def principal(self, email: str | None, groups: tuple[str, ...] = ()) -> Principal | None:
-        """The person's highest role among the grants naming them and the union of those grants'
+        """The person's grants (each role in its own partnerships), their highest role and all their
         partnerships; None when no grant names them (no access at all)."""
         email = (email or "").strip().lower()
         matching = [g for g in self.grants if email in g.emails or set(groups) & g.groups]
@@ -85,7 +109,9 @@ class Policy:
         every = any(g.partnerships is None for g in matching)
         partnerships = None if every else frozenset().union(*(g.partnerships for g in matching))
         case_data = every or (self.home is not None and self.home in partnerships)
-        return Principal(email, role, partnerships, case_data)
+        grants = tuple(sorted({(p, g.role) for g in matching for p in (g.partnerships or [None])},
+                              key=lambda pr: (pr[0] or "", pr[1])))
+        return Principal(email, role, partnerships, case_data, grants, self.home)
 
 
 def load_policy(path: Path) -> Policy:
@@ -132,26 +158,26 @@ def reads_case_data(indicator) -> bool:
 
 def authorise(who: Principal, partnership: str | None, show_small: bool = False, case_data: bool = False,
               action: str = "view") -> None:
-    """Raise Denied unless `who` may fetch this: the role for the action (and for exact counts), the
-    partnership (None, every partnership, only for someone granted them all), and case-system data."""
-    who.require(action)
-    if show_small:
-        who.require("exact_counts")
+    """Raise Denied unless `who` may fetch this: the partnership (None, every partnership at once, only for
+    someone granted them all), their role there for the action and for exact counts, and case-system data."""
     if not who.sees(partnership):
         raise Denied(f"{who.user} may not see " + (f"partnership {partnership!r}" if partnership
                                                     else "every partnership at once: choose one of yours"))
+    who.require(action, partnership)
+    if show_small:
+        who.require("exact_counts", partnership)
     if case_data and not who.case_data:
         raise Denied(f"{who.user} may not see the case-system extracts: they are the home partnership's")
 
 
 def authorise_home(who: Principal, show_small: bool = False, action: str = "view") -> None:
     """For what is database-wide rather than per partnership (load history, data quality, the tracker):
-    the role, exact counts, and a grant covering the home partnership."""
-    who.require(action)
-    if show_small:
-        who.require("exact_counts")
+    a grant covering the home partnership, and the role there for the action and for exact counts."""
     if not who.case_data:
         raise Denied(f"{who.user} may not see the whole database's records: they are the home partnership's")
+    who.require(action, who.home)
+    if show_small:
+        who.require("exact_counts", who.home)
 
 
 def loopback(address: str | None) -> bool:

@@ -53,13 +53,24 @@ def policy(tmp_path: Path, text: str = ACCESS) -> access.Policy:
 def test_people_get_their_role_and_partnerships_by_email_or_group(tmp_path):
     p = policy(tmp_path)
     board = p.principal("board@a.test")  # e-mail addresses match whatever their case
-    assert board == Principal("board@a.test", "board", frozenset({PARTNERSHIP_A}), True)
-    assert p.principal("someone@b.test", ("sg-analysts",)) == Principal(
-        "someone@b.test", "analyst", frozenset({PARTNERSHIP_B}), False)  # not the home partnership
-    both = p.principal("board@a.test", ("sg-analysts",))  # highest role, both grants' partnerships
-    assert both.role == "analyst" and both.partnerships == {PARTNERSHIP_A, PARTNERSHIP_B} and both.case_data
-    assert p.principal("admin@a.test") == Principal("admin@a.test", "admin", None, True)
+    assert (board.user, board.role, board.partnerships, board.case_data) == (
+        "board@a.test", "board", frozenset({PARTNERSHIP_A}), True)
+    analyst = p.principal("someone@b.test", ("sg-analysts",))
+    assert (analyst.role, analyst.partnerships, analyst.case_data) == ("analyst", frozenset({PARTNERSHIP_B}), False)
+    admin = p.principal("admin@a.test")
+    assert (admin.role, admin.partnerships, admin.case_data) == ("admin", None, True)
     assert p.principal("stranger@c.test") is None and p.principal(None, ("sg-analysts",)) is None
+
+
+def test_each_role_holds_only_in_the_partnerships_its_grant_names(tmp_path):
+    """Board for A (by e-mail) and analyst for B (by group): exact counts for B, never for A."""
+    both = policy(tmp_path).principal("board@a.test", ("sg-analysts",))
+    assert both.role == "analyst" and both.partnerships == {PARTNERSHIP_A, PARTNERSHIP_B}
+    assert (both.role_in(PARTNERSHIP_A), both.role_in(PARTNERSHIP_B), both.role_in(None)) == ("board", "analyst", None)
+    access.authorise(both, PARTNERSHIP_B, show_small=True)
+    with pytest.raises(Denied, match="exact counts for Northbridge"):
+        access.authorise(both, PARTNERSHIP_A, show_small=True)
+    assert both.may("exact_counts") and not both.may_home("exact_counts")  # home is A, where they are board
 
 
 @pytest.mark.parametrize("text,message", [

@@ -7,11 +7,11 @@ import streamlit as st
 
 from dashboard import components as ui
 from dashboard import data
-from pipelines import audit_trail
+from pipelines import access, audit_trail
 from pipelines.purge import purge_load
 
 view = st.session_state["view"]
-ui.require(view, "audit")
+ui.require(view, "audit", home=True)
 ui.page_header("Administration", "The audit trail of sign-ins, switches to exact counts, exports, loads, purges, "
                "coded reviews and tracker changes; removing a load; and the settings in force.", view.show_small)
 cfg = view.settings
@@ -38,7 +38,7 @@ if data.has_data(view.db):
         sure = st.checkbox("I understand this cannot be undone", key="adm_sure")
         go = st.form_submit_button("Remove the load", type="primary")
     if go and load_id and sure:
-        view.who.require("purge")
+        access.authorise_home(view.who, action="purge")
         result = purge_load(cfg, int(load_id))
         audit_trail.record(cfg.audit_db, view.who.user, view.who.role, "purge", load_id=int(load_id),
                            status=result.status)

@@ -65,12 +65,11 @@ def cleared() -> None:
 def save() -> None:
     values = form_values()
     partnership = coding.contract_text(values.get("partnership")).strip()
-    if not view.who.sees(partnership):
+    if not (view.who.sees(partnership) and view.who.may("code", partnership)):
         st.session_state[OUTCOME] = coding.Saved("failed", result=LoadResult(
-            "the form", "reviews", "failed", message=f"you may code reviews only for your own partnerships, "
-                                                     f"not {partnership!r}."))
+            "the form", "reviews", "failed", message=f"you may code reviews only for partnerships where you load "
+                                                     f"data, not {partnership!r}."))
         return
-    view.who.require("code")
     outcome = coding.save(values, view.settings)
     st.session_state[OUTCOME] = outcome
     if outcome.status in ("added", "updated"):

@@ -25,7 +25,7 @@ if tables["reasons"].empty:
 else:
     ui.table_with_downloads(tables["reasons"].rename(columns=PLAIN), "quarantine_reasons", view.show_small, "dq_reasons")
     st.subheader("Quarantine: every row")
-    if not view.who.may("load"):
+    if not view.who.may_home("load"):
         st.info("The values that broke the contract are shown to people who load data.", icon=":material/lock:")
     else:
         load_ids = sorted(tables["quarantine"]["load_id"].unique().tolist(), reverse=True)
