@@ -240,9 +240,12 @@ class _Loading:
             loaded, quarantined = con.execute(
                 f"SELECT (SELECT count(DISTINCT source_line) FROM ({stored or 'SELECT NULL AS source_line'})), "
                 "(SELECT count(DISTINCT line) FROM quarantine WHERE load_id = $1)", [load_id]).fetchall()[0]
-            kept = sum(_replace_older(con, kind, load_id) for kind in kinds)
-        notes = [self.extras.message()] + ([f"{kept:,} record(s) not replaced: a source dated later already holds them"]
-                                           if kept else [])
+            settled = [_replace_older(con, kind, load_id) for kind in kinds]
+            replaced, kept = sum(r for r, _ in settled), sum(k for _, k in settled)
+        notes = [self.extras.message(),
+                 f"{replaced:,} record(s) replaced their earlier version (same key); records not in this file "
+                 "stay as loaded before" if replaced else "",
+                 f"{kept:,} record(s) not replaced: a source dated later already holds them" if kept else ""]
         return LoadResult(self.name, ",".join(k.name for k in kinds) or None, "loaded", self.rows_read, loaded,
                           quarantined, message="; ".join(n for n in notes if n), load_id=load_id,
                           timings=self.timings, source=source)
@@ -299,16 +302,18 @@ def _quarantine_duplicates(con: duckdb.DuckDBPyConnection, kind: Kind, load_id: 
     con.execute("DROP TABLE repeated")
 
 
-def _replace_older(con: duckdb.DuckDBPyConnection, kind: Kind, load_id: int) -> int:
+def _replace_older(con: duckdb.DuckDBPyConnection, kind: Kind, load_id: int) -> tuple[int, int]:
     """One row per key: the one whose source is dated latest (`as_of`: a CIN return's ReferenceDate,
     else the day it was loaded), the later load on a tie, whatever order the files came in. A
-    corrected file supersedes the old one. Returns how many of this load's rows lost to a later-dated row."""
+    corrected file supersedes the old one. Returns how many earlier rows this load replaced, and how many
+    of its own lost to a later-dated row."""
     table = landing_table(kind)
     match = " AND ".join(f'o."{k}" = n."{k}"' for k in _stored_key(kind))
     old, new = "coalesce(o.as_of, DATE '0001-01-01')", "n.as_of"  # rows stored before as_of existed: oldest
-    con.execute(f"DELETE FROM {table} o WHERE o.load_id <> $1 AND EXISTS "
-                f"(SELECT 1 FROM {table} n WHERE n.load_id = $1 AND {match} AND {new} >= {old})", [load_id])
-    return con.execute(f"DELETE FROM {table} n WHERE n.load_id = $1 AND EXISTS "
+    replaced = con.execute(f"DELETE FROM {table} o WHERE o.load_id <> $1 AND EXISTS "
+                           f"(SELECT 1 FROM {table} n WHERE n.load_id = $1 AND {match} AND {new} >= {old})",
+                           [load_id]).fetchone()[0]
+    return replaced, con.execute(f"DELETE FROM {table} n WHERE n.load_id = $1 AND EXISTS "
                        f"(SELECT 1 FROM {table} o WHERE o.load_id <> $1 AND {match} AND {old} > {new})",
                        [load_id]).fetchone()[0]
 

@@ -226,3 +226,17 @@ def test_the_same_file_asked_for_as_another_kind_is_checked_as_that_kind(cfg, tm
     code, out, err = run_cli("load", "--kind", "reviews", episodes)
     assert "unchanged" not in out and "as episodes" not in out, out
     assert code == 1 and out.startswith("FAILED") and "review" in out, out
+
+
+def test_a_corrected_file_updates_by_key_and_says_so(cfg, tmp_path):
+    """A resend of two of three reviews, one corrected and one now invalid: the valid one replaces its
+    earlier version (said in the summary), the invalid one is quarantined and replaces nothing, and the
+    review left out of the resend stays as loaded."""
+    first = write_csv(tmp_path / "reviews.csv", VALID["reviews"])
+    assert run_cli("load", first)[0] == 0
+    resend = [dict(VALID["reviews"][0], harm_cause="Neglect"), dict(VALID["reviews"][1], review_type="XX")]
+    code, out, err = run_cli("load", write_csv(tmp_path / "reviews_corrected.csv", resend))
+    assert code == 0 and "2 read, 1 loaded, 1 quarantined" in out
+    assert "1 record(s) replaced their earlier version (same key); records not in this file stay" in out
+    stored = {r["review_id"]: r for r in landing(cfg, "reviews")}
+    assert (stored["V-1"]["harm_cause"], stored["V-2"]["review_type"], stored["V-3"]["load_id"]) == ("Neglect", "LCSPR", 1)
