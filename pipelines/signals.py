@@ -155,7 +155,8 @@ def national_line(ind, ours: tuple[int, int] | None, verdict: str | None) -> str
 
     if not ind.national:
         return "No national figure."
-    national = f"National {format_value(ind.national_value, ind.scale)} ({ind.national[0]} of {ind.national[1]})"
+    # the Panel's own counts are public, but a pack or page prints no "n of d" with n of 1 to 5 whatever it counts
+    national = f"National {format_value(ind.national_value, ind.scale)} (of {ind.national[1]} reviews)"
     if ours is None:
         return (f"{national}. Like for like (our reviews of Black, Asian and Mixed Heritage children): "
                 "too few to show without revealing a small number, so no comparison.")
