@@ -202,9 +202,9 @@ def test_xlsx_cells_beyond_the_header_are_not_stored(tmp_path, cfg):
     sheet.append(list(GOOD["children"][0].values()) + [NHS, f"Zebedee {NAME}", DOB_UK])  # beyond the header
     sheet.append([f"{CHILD}-0002", "health"])  # a short row: blank cells, loaded
     book.save(path := tmp_path / "children.xlsx")
-    result = load_file(path, cfg)
-    assert (result.status, result.rows_loaded, result.rows_quarantined) == ("loaded", 2, 0)
-    assert "3 extra column(s) ignored, not stored" in result.summary()
+    result = load_file(path, cfg)  # the row with values past the header is quarantined, never silently cut
+    assert (result.status, result.rows_loaded, result.rows_quarantined) == ("loaded", 1, 1)
+    assert [(q["line"], q["column"], q["value"]) for q in cli_json("quarantine")] == [(2, None, None)]
     assert hits(cfg.db_path.read_bytes()) == [] and sql_hits(cfg.db_path, MARKERS) == []
 
 
