@@ -46,6 +46,19 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def wait_until_healthy(proc: subprocess.Popen, url: str) -> None:
+    """Wait up to a minute for Streamlit's health check; fail with its output if it never answers."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).status == 200:
+                return
+        except OSError:
+            time.sleep(0.5)
+    proc.kill()
+    pytest.fail("streamlit did not start: " + proc.stdout.read().decode(errors="replace")[-2000:])
+
+
 @pytest.fixture(scope="module")
 def server(sample_db, tmp_path_factory):
     """Streamlit on a loopback port, over a private copy of the sample database (uploads change it)."""
@@ -61,16 +74,7 @@ def server(sample_db, tmp_path_factory):
                              "--server.port", str(port), "--server.address", "127.0.0.1", "--server.headless", "true"],
                             cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).status == 200:
-                break
-        except OSError:
-            time.sleep(0.5)
-    else:
-        proc.kill()
-        pytest.fail("streamlit did not start: " + proc.stdout.read().decode(errors="replace")[-2000:])
+    wait_until_healthy(proc, url)
     yield url, settings(db)
     proc.terminate()
     proc.wait(timeout=20)

@@ -14,8 +14,6 @@ import re
 import shutil
 import subprocess
 import sys
-import time
-import urllib.request
 
 import oidc_provider_mock
 import pytest
@@ -25,7 +23,7 @@ from conftest import PARTNERSHIP_A, PARTNERSHIP_B, partnership_b_reviews
 from pipelines import audit_trail
 from pipelines.config import settings
 from pipelines.loader import load_file
-from test_e2e_browser import BANNER, CHROMIUM, CHROMIUM_ARGS, REPO, free_port, settle
+from test_e2e_browser import BANNER, CHROMIUM, CHROMIUM_ARGS, REPO, free_port, settle, wait_until_healthy
 
 pytestmark = pytest.mark.e2e
 USERS = {"board@a.test": [], "analyst@a.test": [], "loader@a.test": ["sg-loaders"], "admin@a.test": [],
@@ -99,16 +97,7 @@ def app(sample_db, provider, tmp_path_factory):
                              "--server.address", "127.0.0.1", "--server.headless", "true",
                              "--secrets.files", str(folder / "secrets.toml")],
                             cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).status == 200:
-                break
-        except OSError:
-            time.sleep(0.5)
-    else:
-        proc.kill()
-        pytest.fail("streamlit did not start: " + proc.stdout.read().decode(errors="replace")[-2000:])
+    wait_until_healthy(proc, url)
     yield url, cfg
     proc.terminate()
     proc.wait(timeout=20)
