@@ -89,6 +89,20 @@ def load_all(folder: Path, db: Path) -> dict:
     return results
 
 
+def month_extract(folder: Path) -> Path:
+    """A partnership's next monthly episodes extract: the file's last month again, as new episodes
+    (new ids, same shape and volume), to load into the full national database."""
+    out = folder / "episodes_month.csv"
+    if not out.exists():
+        import duckdb
+
+        duckdb.connect().execute(
+            f"COPY (SELECT * REPLACE ('M-' || episode_id AS episode_id) FROM read_csv({str(folder / 'episodes.csv')!r}, "
+            "all_varchar = true) WHERE episode_date >= (SELECT strftime(max(episode_date::DATE), '%Y-%m-01') FROM "
+            f"read_csv({str(folder / 'episodes.csv')!r}, all_varchar = true))) TO {str(out)!r} (HEADER)")
+    return out
+
+
 def release_summary(db: Path) -> list[dict]:
     """Each fact's protected release as last built by a load: cells, share hidden, seconds to build and audit."""
     from pipelines.release import status
@@ -176,6 +190,10 @@ def markdown(r: dict) -> str:
         lines.append(f"| {row['measure']} | {row['value']} | {row['target']} | {'yes' if row['met'] else 'NO'} |")
     lines += ["", "## Episode load phases (seconds, national scale)", "", "| phase | seconds |", "|---|---|"]
     lines += [f"| {k} | {v} |" for k, v in big["loads"]["episodes"]["phases"].items()]
+    if big.get("month"):
+        lines += ["", f"## One month's episodes ({big['month']['rows']:,}) into the national database: phases (seconds)",
+                  "", "| phase | seconds |", "|---|---|"]
+        lines += [f"| {k} | {v} |" for k, v in big["month"]["phases"].items()]
     lines += ["", "## Protected release at national scale (built and audited inside each load)", "",
               "| fact | cells | small | hidden | audit rounds | seconds (of which LP audit) | passed |",
               "|---|---|---|---|---|---|---|"]
@@ -232,6 +250,11 @@ def main() -> None:
         loads = load_all(folder, db)
         result[label] = {"floor_seconds": round(floor_s, 2), "loads": loads, "release": release_summary(db),
                          "queries": page_queries(db, args.repeats) if label == "national" else {}}
+        if label == "national":  # after the page queries, which read the database as loaded
+            wall, rss, info = load(month_extract(folder), db)
+            result[label]["month"] = {"seconds": round(wall, 2), "peak_rss_mb": rss, "rows": info["rows"],
+                                      "phases": info["timings"]}
+            print(f"  one month's episodes ({info['rows']:,}) into the national database: {wall:.1f} s", flush=True)
     print(f"cin: {args.cin_children:,} children", flush=True)
     result["cin"] = cin.run(DATA, args.cin_children)
     if not args.no_render:
@@ -242,11 +265,14 @@ def main() -> None:
     ratio = big["loads"]["episodes"]["seconds"] / big["floor_seconds"]
     growth = big["loads"]["episodes"]["seconds"] / small["loads"]["episodes"]["seconds"]
     rows = big["loads"]["episodes"]["rows"] / small["loads"]["episodes"]["rows"]
-    peak = max(v["peak_rss_mb"] for v in big["loads"].values())
+    month = big["month"]
+    peak = max(v["peak_rss_mb"] for v in [*big["loads"].values(), month])
     slowest = max(v["median_ms"] for v in big["queries"].values())
     result["targets"] = [
         {"measure": "episode ingest / DuckDB read_csv floor", "value": f"{ratio:.2f}x", "target": "<= 1.5x", "met": ratio <= 1.5},
-        {"measure": "loader peak memory", "value": f"{peak} MB", "target": "< 2048 MB", "met": peak < 2048},
+        {"measure": "loader peak memory", "value": f"{peak} MB", "target": "<= 1024 MB", "met": peak <= 1024},
+        {"measure": "one month's episodes into the national database", "value": f"{month['seconds']} s",
+         "target": "<= 5 s", "met": month["seconds"] <= 5},
         {"measure": "slowest page query median", "value": f"{slowest} ms", "target": "< 250 ms", "met": slowest < 250},
         {"measure": f"ingest time growth for {rows:.1f}x rows", "value": f"{growth:.2f}x", "target": "<= 11x",
          "met": growth <= 11},

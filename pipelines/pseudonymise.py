@@ -13,8 +13,6 @@ import os
 import secrets
 from pathlib import Path
 
-import polars as pl
-
 KEY_BYTES = 32
 
 
@@ -51,35 +49,17 @@ def fingerprint(key: bytes) -> str:
     return hmac.new(key, b"partnership-metrics key fingerprint", hashlib.sha256).hexdigest()[:16]
 
 
-class Pseudonymiser:
-    """HMAC-SHA256 truncated to a signed 64-bit integer: joins and counts on millions of
-    children stay fast, and at 10 million children the chance of any two sharing a key is
-    about 3 in a million. Each distinct identifier is hashed once per load (a child appears
-    in many rows and many batches), then mapped back onto the rows."""
+def key_params(key: bytes) -> dict[str, bytes]:
+    """HMAC's two padded keys (RFC 2104), passed to DuckDB as prepared parameters: the key is never
+    part of any SQL text, log or query plan."""
+    padded = key.ljust(64, b"\0") if len(key) <= 64 else hashlib.sha256(key).digest().ljust(64, b"\0")
+    return {"hmac_inner": bytes(b ^ 0x36 for b in padded), "hmac_outer": bytes(b ^ 0x5C for b in padded)}
 
-    def __init__(self, key: bytes):
-        # HMAC (RFC 2104) with the padded-key states hashed once: copying them per value is about
-        # three times faster than hmac.digest, which matters for millions of identifiers.
-        padded = key.ljust(64, b"\0") if len(key) <= 64 else hashlib.sha256(key).digest().ljust(64, b"\0")
-        self._inner = hashlib.sha256(bytes(b ^ 0x36 for b in padded))
-        self._outer = hashlib.sha256(bytes(b ^ 0x5C for b in padded))
-        self._seen: dict[str, int] = {}
 
-    def _hash(self, value: str) -> int:
-        inner = self._inner.copy()
-        inner.update(value.encode("utf-8"))
-        outer = self._outer.copy()
-        outer.update(inner.digest())
-        return int.from_bytes(outer.digest()[:8], "big", signed=True)
-
-    def __call__(self, ids: pl.Series) -> pl.Series:
-        distinct = ids.unique().drop_nulls()
-        seen, hashed = self._seen, []
-        for value in distinct.to_list():
-            code = seen.get(value)
-            if code is None:
-                code = seen[value] = self._hash(value)
-            hashed.append(code)
-        position = ids.replace_strict(distinct, pl.int_range(len(distinct), dtype=pl.UInt32, eager=True), default=None)
-        return pl.Series(hashed, dtype=pl.Int64).gather(position).alias(ids.name)
-
+def pseudonym_sql(text: str) -> str:
+    """HMAC-SHA256 of a VARCHAR expression, computed inside DuckDB, truncated to a signed 64-bit integer:
+    joins and counts on millions of children stay fast, and at 10 million children the chance of any two
+    sharing a key is about 3 in a million. Needs key_params' parameters; equal to Python's hmac (tested)."""
+    digest = f"('0x' || left(sha256($hmac_outer || unhex(sha256($hmac_inner || encode({text})))), 16))::UBIGINT"
+    return (f"CAST({digest}::HUGEINT - CASE WHEN {digest} >= 9223372036854775808::UBIGINT "
+            "THEN '18446744073709551616'::HUGEINT ELSE 0 END AS BIGINT)")
