@@ -28,7 +28,8 @@ from .sources import Batch, Context, Part, open_file
 from .marts import writer
 from .store import landing_table, read_connection, write_connection
 from .normalise import ident, stripped
-from .validation import MAX_SHOWN_VALUE, OK, WITHHELD, Extras, checked_sql, kept_extras, problems_sql, reader_problems
+from .validation import (MAX_SHOWN_VALUE, OK, WITHHELD, Extras, checked_sql, kept_extras, problems_sql,
+                         reader_problems, register_lookups)
 
 __all__ = ["LoadResult", "load_file", "WITHHELD"]
 
@@ -162,7 +163,7 @@ class _Loading:
         self.con, self.load_id, self.name, self.settings = con, load_id, name, settings
         self.timings, self.kinds = timings, changed
         self.rows_read, self.extras = 0, Extras()
-        self.key: dict[str, bytes] | None = None  # HMAC pads, as prepared parameters
+        self.keyed = False  # the connection has the pseudonym() function (pseudonymise.register)
         self.today = dt.date.today()
 
     def run(self, batches: Iterator[Batch]) -> None:
@@ -193,9 +194,10 @@ class _Loading:
             lines = pl.concat([p.table.frame[LINE] for p in parts] + [bad])
             # a unit's line counts once, however many parts or problems share it
             self.rows_read += lines.n_unique() if len(parts) > 1 or len(bad) else lines.len()
-            checked = []
+            checked, lookups = [], []
             for name, part in zip(names, parts):
                 kept = self._extras(part)
+                lookups += register_lookups(self.con, name, part.table.frame, part.kind, part.table.excel, self.today)
                 sql = checked_sql(part.kind, name, part.table.excel, self.today, kept, part.table.frame.columns)
                 checked.append((name, part, sql, bool(kept)))
                 self.con.execute(f"INSERT INTO quarantine SELECT $load_id, file, line, \"column\", value, reason FROM "
@@ -205,12 +207,12 @@ class _Loading:
         with _timed(self.timings, "append"):
             for name, part, sql, extra in checked:
                 self._store(name, part, sql, extra, batch.as_of or self.today, only_unit=len(parts) == 1)
-            for name in names:
+            for name in names + lookups:
                 self.con.unregister(name)
 
     def _store(self, name: str, part: Part, checked: str, extra: bool, as_of: dt.date, only_unit: bool) -> None:
         """One part's valid rows into its landing table, in one statement. Child ids become pseudonyms,
-        hashed inside DuckDB once per distinct id and joined back; per-child references are qualified by
+        hashed inside DuckDB (a vectorised function holding the key) once per distinct id and joined back; per-child references are qualified by
         the pseudonym; raw ids live only in the statement's memory, never in a table."""
         kind, params = part.kind, {"load_id": self.load_id, "as_of": as_of}
         columns = [f'c.{ident(col.name)}' for col in kind.columns if col.type != "child_id" and col.name not in part.per_child]
@@ -218,11 +220,11 @@ class _Loading:
         columns += ["c.extra"] if extra else []
         source = f"({checked}) c"
         if kind.child_level:
-            if self.key is None:
-                self.key = ps.key_params(_key(self.con, self.settings))
-            params |= self.key
+            if not self.keyed:
+                ps.register(self.con, _key(self.con, self.settings))
+                self.keyed = True
             ids = f"SELECT DISTINCT {stripped('child_id')} AS id FROM {name}"
-            source += f" JOIN (SELECT id, {ps.pseudonym_sql('id')} AS child_key FROM ({ids})) k ON c.child_id = k.id"
+            source += f" JOIN (SELECT id, {ps.FUNCTION}(id) AS child_key FROM ({ids})) k ON c.child_id = k.id"
             columns.append("k.child_key")
         # in a batch of several parts, a line quarantined in another part is not stored in this one
         unit_ok = "" if only_unit else " AND c.__line NOT IN (SELECT line FROM quarantine WHERE load_id = $load_id)"

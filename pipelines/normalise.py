@@ -22,10 +22,11 @@ MAX_ID = 64
 FLAG_SYNONYMS = {"y": "Y", "yes": "Y", "true": "Y", "1": "Y", "n": "N", "no": "N", "false": "N", "0": "N"}
 EXCEL_EPOCH = dt.date(1899, 12, 30)
 EARLIEST = dt.date(1900, 1, 1)
-# What counts as white space at either end of a value: Unicode's, not only ASCII's (DuckDB's
-# trim() alone strips spaces only; an export's non-breaking space must not make a code invalid).
-WHITESPACE = " \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f\x85\xa0\u1680" + "".join(map(chr, range(0x2000, 0x200B))) + \
-    "\u2028\u2029\u202f\u205f\u3000"
+# White space at either end of a value is Unicode's (as Python's and Polars' strip): space, tab and
+# the other ASCII controls RE2's \s knows, vertical tab, next line, and every Unicode separator (no-break
+# space, em space, ideographic space...). DuckDB's trim() strips spaces only, and trim() with a set of
+# characters is ten times slower than this on millions of values.
+WHITESPACE = r"[\s\x{0b}\x{85}\p{Z}]"
 
 
 def quote(text: str) -> str:
@@ -38,7 +39,8 @@ def ident(name: str) -> str:
 
 
 def stripped(raw: str) -> str:
-    return f"trim({raw}, {quote(WHITESPACE)})"
+    return (f"CASE WHEN regexp_matches({raw}, '^{WHITESPACE}|{WHITESPACE}$') "
+            f"THEN regexp_replace({raw}, '^{WHITESPACE}+|{WHITESPACE}+$', '', 'g') ELSE {raw} END")
 
 
 def blank(raw: str) -> str:

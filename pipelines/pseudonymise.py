@@ -7,11 +7,15 @@ with a missing or different key rather than silently breaking linkage.
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import os
 import secrets
 from pathlib import Path
+
+import duckdb
+import pyarrow as pa
 
 KEY_BYTES = 32
 
@@ -49,17 +53,37 @@ def fingerprint(key: bytes) -> str:
     return hmac.new(key, b"partnership-metrics key fingerprint", hashlib.sha256).hexdigest()[:16]
 
 
-def key_params(key: bytes) -> dict[str, bytes]:
-    """HMAC's two padded keys (RFC 2104), passed to DuckDB as prepared parameters: the key is never
-    part of any SQL text, log or query plan."""
+FUNCTION = "pseudonym"  # the SQL function a loader's connection gains (register)
+
+
+def register(con: duckdb.DuckDBPyConnection, key: bytes) -> None:
+    """Give `con` the SQL function pseudonym(VARCHAR) -> BIGINT: HMAC-SHA256 (RFC 2104) truncated to a
+    signed 64-bit integer, so joins and counts on millions of children stay fast (at 10 million children
+    the chance of any two sharing a key is about 3 in a million). A vectorised (Arrow) function: the key
+    lives only in this closure, never in SQL text, logs or query plans. The padded-key states are hashed
+    once and copied per value, three times faster than hmac.digest and than SHA-256 in SQL, and each
+    identifier is hashed once per load (the function lives as long as the load's connection). The loader
+    calls it once per distinct identifier and joins the result back."""
     padded = key.ljust(64, b"\0") if len(key) <= 64 else hashlib.sha256(key).digest().ljust(64, b"\0")
-    return {"hmac_inner": bytes(b ^ 0x36 for b in padded), "hmac_outer": bytes(b ^ 0x5C for b in padded)}
+    inner = hashlib.sha256(bytes(b ^ 0x36 for b in padded))
+    outer = hashlib.sha256(bytes(b ^ 0x5C for b in padded))
 
+    seen: dict[str, int] = {}  # a child recurs in every slice of a big file: hashed once per load
 
-def pseudonym_sql(text: str) -> str:
-    """HMAC-SHA256 of a VARCHAR expression, computed inside DuckDB, truncated to a signed 64-bit integer:
-    joins and counts on millions of children stay fast, and at 10 million children the chance of any two
-    sharing a key is about 3 in a million. Needs key_params' parameters; equal to Python's hmac (tested)."""
-    digest = f"('0x' || left(sha256($hmac_outer || unhex(sha256($hmac_inner || encode({text})))), 16))::UBIGINT"
-    return (f"CAST({digest}::HUGEINT - CASE WHEN {digest} >= 9223372036854775808::UBIGINT "
-            "THEN '18446744073709551616'::HUGEINT ELSE 0 END AS BIGINT)")
+    def one(value: str) -> int:
+        code = seen.get(value)
+        if code is None:
+            i = inner.copy()
+            i.update(value.encode("utf-8"))
+            o = outer.copy()
+            o.update(i.digest())
+            code = seen[value] = int.from_bytes(o.digest()[:8], "big", signed=True)
+        return code
+
+    def pseudonym(ids: pa.Array) -> pa.Array:
+        return pa.array([None if v is None else one(v) for v in ids.to_pylist()], pa.int64())
+
+    with contextlib.suppress(duckdb.InvalidInputException, duckdb.CatalogException):
+        con.remove_function(FUNCTION)  # a connection re-registered with another key
+    con.create_function(FUNCTION, pseudonym, [duckdb.sqltype("VARCHAR")], duckdb.sqltype("BIGINT"),
+                        type="arrow", null_handling="special", side_effects=False)

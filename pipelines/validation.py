@@ -14,7 +14,7 @@ import polars as pl
 
 from .normalise import ident, normalise_column, quote
 from .readers import LINE, RawTable
-from .schema import Kind, direct_identifier_columns
+from .schema import TEXT_TYPES, Column, Kind, direct_identifier_columns
 
 MAX_SHOWN_VALUE = 200
 WITHHELD = "(withheld: identifier)"  # shown instead of any value that could identify a child or a record
@@ -45,28 +45,67 @@ class Extras:
         return "; ".join(parts)
 
 
+def coded(kind: Kind) -> list[Column]:
+    """Columns with few distinct values in millions of rows (codes, flags, dates): normalised once per
+    distinct value and joined back, not once per row."""
+    return [c for c in kind.columns if c.type not in TEXT_TYPES]
+
+
+def lookup_name(source: str, col: Column) -> str:
+    return f"{source}__{col.name}"
+
+
+def lookup(values: pl.Series, col: Column, excel: bool, today: dt.date) -> pl.DataFrame:
+    """(raw, value, reason) for each distinct raw text of one coded column, by the column's SQL in an
+    in-memory database. Registered beside the source, never stored: a date of birth is among them."""
+    value, reason = normalise_column(col, "raw", excel, today)
+    con = duckdb.connect()
+    con.register("distinct_values", pl.DataFrame({"raw": values.unique()}).to_arrow())
+    found = con.sql(f"SELECT raw, {value} AS value, {reason} AS reason FROM distinct_values").pl()
+    con.close()
+    return found
+
+
+def register_lookups(con: duckdb.DuckDBPyConnection, source: str, frame: pl.DataFrame, kind: Kind, excel: bool,
+                     today: dt.date) -> list[str]:
+    """Register the lookup of every coded column the frame has on `con`; returns their names (to unregister)."""
+    names = []
+    for col in coded(kind):
+        if col.name in frame.columns:
+            names.append(lookup_name(source, col))
+            con.register(names[-1], lookup(frame[col.name], col, excel, today).to_arrow())
+    return names
+
+
 def checked_sql(kind: Kind, source: str, excel: bool, today: dt.date, extras: list[str] | tuple[str, ...] = (),
                 present: list[str] | tuple[str, ...] | None = None) -> str:
     """One SELECT over `source` (all-text columns plus readers.LINE): every column's canonical value,
     its reason (WHY + name), the raw text of columns that may be echoed (RAW + name), `extra` (the
-    unknown columns to store, as JSON) and OK. `present` names the source's columns: a declared column
-    the file lacks is read as blank."""
+    unknown columns to store, as JSON) and OK. Coded columns come from their lookups (register_lookups);
+    text columns are checked in place. `present` names the source's columns: a declared column the file
+    lacks is read as blank."""
     present = set(present if present is not None else [c.name for c in kind.columns])
-    raw = {c.name: ident(c.name) if c.name in present else "NULL::VARCHAR" for c in kind.columns}
-    inner = [ident(LINE)]
+    inner, joins = ["s." + ident(LINE)], []
     for col in kind.columns:
-        value, reason = normalise_column(col, raw[col.name], excel, today)
+        raw = f"s.{ident(col.name)}" if col.name in present else "NULL::VARCHAR"
+        if col.type in TEXT_TYPES or col.name not in present:
+            value, reason = normalise_column(col, raw, excel, today)
+        else:
+            table = ident(lookup_name(source, col))
+            joins.append(f"LEFT JOIN {table} ON {raw} IS NOT DISTINCT FROM {table}.raw")
+            value, reason = f"{table}.value", f"{table}.reason"
         inner += [f"{value} AS {ident(col.name)}", f"{reason} AS {ident(WHY + col.name)}"]
         if not col.identifying:
-            inner.append(f"{raw[col.name]} AS {ident(RAW + col.name)}")
+            inner.append(f"{raw} AS {ident(RAW + col.name)}")
     if extras:
-        inner.append("json_object(" + ", ".join(f"{quote(c)}, {ident(c)}" for c in extras) + ")::VARCHAR AS extra")
+        inner.append("json_object(" + ", ".join(f"{quote(c)}, s.{ident(c)}" for c in extras) + ")::VARCHAR AS extra")
     replaced = [f"CASE WHEN {ident(WHY + column)} IS NULL AND ({broken}) THEN {quote(reason)} "
                 f"ELSE {ident(WHY + column)} END AS {ident(WHY + column)}"
                 for column, broken, reason in (CROSS_COLUMN[c] for c in kind.checks)]
     outer = f"* REPLACE ({', '.join(replaced)})" if replaced else "*"
     ok = " AND ".join(f"{ident(WHY + c.name)} IS NULL" for c in kind.columns)
-    return f"SELECT *, {ok} AS {OK} FROM (SELECT {outer} FROM (SELECT {', '.join(inner)} FROM {source}))"
+    return (f"SELECT *, {ok} AS {OK} FROM (SELECT {outer} FROM (SELECT {', '.join(inner)} FROM {source} s "
+            f"{' '.join(joins)}))")
 
 
 def problems_sql(kind: Kind, checked: str, name: str, labels: dict[str, str] | None = None) -> str:
@@ -87,6 +126,7 @@ def validate(raw: RawTable, kind: Kind, name: str, today: dt.date | None = None,
     database: for the coding form and tests, which check a few rows without loading them."""
     con = duckdb.connect()
     con.register("raw_table", raw.frame.to_arrow())
+    register_lookups(con, "raw_table", raw.frame, kind, raw.excel, today or dt.date.today())
     checked = checked_sql(kind, "raw_table", raw.excel, today or dt.date.today(), extras, raw.frame.columns)
     keep = [LINE, *(c.name for c in kind.columns), *(["extra"] if extras else [])]
     clean = con.sql(f"SELECT {', '.join(map(ident, keep))} FROM ({checked}) WHERE {OK} ORDER BY {ident(LINE)}").pl()
