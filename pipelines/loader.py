@@ -27,9 +27,7 @@ from .schema import CHILD_KINDS, KINDS, Kind
 from .sources import Batch, Context, Part, open_file
 from .marts import writer
 from .store import landing_table, read_connection, write_connection
-from .normalise import ident, stripped
-from .validation import (MAX_SHOWN_VALUE, OK, WITHHELD, Extras, checked_sql, kept_extras, problems_sql,
-                         reader_problems, register_lookups)
+from .validation import MAX_SHOWN_VALUE, WITHHELD, Extras, kept_extras, validate
 
 __all__ = ["LoadResult", "load_file", "WITHHELD"]
 
@@ -163,7 +161,7 @@ class _Loading:
         self.con, self.load_id, self.name, self.settings = con, load_id, name, settings
         self.timings, self.kinds = timings, changed
         self.rows_read, self.extras = 0, Extras()
-        self.keyed = False  # the connection has the pseudonym() function (pseudonymise.register)
+        self.pseudonym: ps.Pseudonymiser | None = None
         self.today = dt.date.today()
 
     def run(self, batches: Iterator[Batch]) -> None:
@@ -182,55 +180,28 @@ class _Loading:
                                  "::VARCHAR, '{}') WHERE load_id = $1 AND extra IS NOT NULL", [self.load_id, patch])
 
     def _batch(self, batch: Batch) -> None:
-        """Validate and store every part inside DuckDB. A unit (line) with a problem in any part is
-        quarantined whole: every part's problems are recorded before any part's rows are stored."""
-        parts = batch.parts
-        names = [f"part_{n}" for n in range(len(parts))]
+        """Validate every part; a unit (line) with a problem in any part is quarantined whole."""
+        checked, problems, lines = [], [], set()
         with _timed(self.timings, "validate"):
-            for name, part in zip(names, parts):
+            for part in batch.parts:
                 self.kinds.add(part.kind.name)
-                self.con.register(name, part.table.frame.to_arrow())  # zero-copy: DuckDB reads Polars' buffers
-            bad = pl.Series([line for p in parts for line, _ in p.table.bad_rows], dtype=pl.Int64)
-            lines = pl.concat([p.table.frame[LINE] for p in parts] + [bad])
-            # a unit's line counts once, however many parts or problems share it
-            self.rows_read += lines.n_unique() if len(parts) > 1 or len(bad) else lines.len()
-            checked, lookups = [], []
-            for name, part in zip(names, parts):
                 kept = self._extras(part)
-                lookups += register_lookups(self.con, name, part.table.frame, part.kind, part.table.excel, self.today)
-                sql = checked_sql(part.kind, name, part.table.excel, self.today, kept, part.table.frame.columns)
-                checked.append((name, part, sql, bool(kept)))
-                self.con.execute(f"INSERT INTO quarantine SELECT $load_id, file, line, \"column\", value, reason FROM "
-                                 f"({problems_sql(part.kind, sql, self.name, part.labels)}) ORDER BY line, \"column\"",
-                                 {"load_id": self.load_id})
-                _record_quarantine(self.con, reader_problems(part.table, self.name), self.load_id)
+                clean, found, _ = validate(part.table, part.kind, self.name, self.today, extras=kept)
+                lines.update(part.table.frame[LINE].to_list())
+                lines.update(line for line, _ in part.table.bad_rows)
+                checked.append((part, clean))
+                problems.append(_relabelled(found, part.labels))
+            problems = pl.concat(problems) if problems else None
+            bad = problems["line"].unique().implode() if problems is not None else pl.Series([], dtype=pl.Int64).implode()
+            as_of = batch.as_of or self.today
+            ready = [(part, self._stored_form(part, clean.filter(~pl.col(LINE).is_in(bad)), as_of))
+                     for part, clean in checked]
+        self.rows_read += len(lines)
         with _timed(self.timings, "append"):
-            for name, part, sql, extra in checked:
-                self._store(name, part, sql, extra, batch.as_of or self.today, only_unit=len(parts) == 1)
-            for name in names + lookups:
-                self.con.unregister(name)
-
-    def _store(self, name: str, part: Part, checked: str, extra: bool, as_of: dt.date, only_unit: bool) -> None:
-        """One part's valid rows into its landing table, in one statement. Child ids become pseudonyms,
-        hashed inside DuckDB (a vectorised function holding the key) once per distinct id and joined back; per-child references are qualified by
-        the pseudonym; raw ids live only in the statement's memory, never in a table."""
-        kind, params = part.kind, {"load_id": self.load_id, "as_of": as_of}
-        columns = [f'c.{ident(col.name)}' for col in kind.columns if col.type != "child_id" and col.name not in part.per_child]
-        columns += [f"c.{ident(col)} || '@' || CAST(k.child_key AS VARCHAR) AS {ident(col)}" for col in part.per_child]
-        columns += ["c.extra"] if extra else []
-        source = f"({checked}) c"
-        if kind.child_level:
-            if not self.keyed:
-                ps.register(self.con, _key(self.con, self.settings))
-                self.keyed = True
-            ids = f"SELECT DISTINCT {stripped('child_id')} AS id FROM {name}"
-            source += f" JOIN (SELECT id, {ps.FUNCTION}(id) AS child_key FROM ({ids})) k ON c.child_id = k.id"
-            columns.append("k.child_key")
-        # in a batch of several parts, a line quarantined in another part is not stored in this one
-        unit_ok = "" if only_unit else " AND c.__line NOT IN (SELECT line FROM quarantine WHERE load_id = $load_id)"
-        self.con.execute(f"INSERT INTO {landing_table(kind)} BY NAME SELECT {', '.join(columns)}, $as_of AS as_of, "
-                         f"$load_id AS load_id, c.{ident(LINE)} AS source_line FROM {source} WHERE c.{OK}{unit_ok}",
-                         params)
+            for part, rows in ready:
+                _append(self.con, part.kind, rows, self.load_id)
+            if problems is not None:
+                _record_quarantine(self.con, problems.sort("line", "column"), self.load_id)
 
     def _extras(self, part: Part) -> list[str]:
         unknown, kept = kept_extras(part.table.frame, part.kind, self.settings.keep_columns)
@@ -238,6 +209,16 @@ class _Loading:
         self.extras.kept |= set(kept)
         self.extras.refused |= set(unknown) & set(self.settings.keep_columns) - set(kept)
         return [c for c in kept if c not in self.extras.refused]
+
+    def _stored_form(self, part: Part, clean: pl.DataFrame, as_of: dt.date) -> pl.DataFrame:
+        """Child ids become pseudonyms (and qualify per-child references); the as-of date is added."""
+        if part.kind.child_level:
+            if self.pseudonym is None:
+                self.pseudonym = ps.Pseudonymiser(_key(self.con, self.settings))
+            clean = clean.with_columns(self.pseudonym(clean["child_id"]).alias("child_key")).drop("child_id")
+            clean = clean.with_columns(
+                (pl.col(c) + "@" + pl.col("child_key").cast(pl.String)).alias(c) for c in part.per_child)
+        return clean.with_columns(pl.lit(as_of, pl.Date).alias("as_of"))
 
     def discard(self) -> None:
         for kind in self.kinds:
@@ -270,6 +251,13 @@ class _Loading:
                           timings=self.timings, source=source)
 
 
+def _relabelled(problems: pl.DataFrame, labels: dict[str, str]) -> pl.DataFrame:
+    """Problems name the column as the file does (a CIN element, an agency's own header)."""
+    if not labels or problems.is_empty():
+        return problems
+    return problems.with_columns(pl.col("column").replace(labels))
+
+
 def _key(con: duckdb.DuckDBPyConnection, settings: Settings) -> bytes:
     """The pseudonymisation key, checked against the fingerprint of the one the database was built with."""
     stored = next(iter(con.execute("SELECT value FROM meta WHERE name = 'key_fingerprint'").fetchall()), None)
@@ -284,6 +272,16 @@ def _key(con: duckdb.DuckDBPyConnection, settings: Settings) -> bytes:
 
 def _stored_key(kind: Kind) -> list[str]:
     return ["child_key" if k == "child_id" else k for k in kind.key]
+
+
+def _append(con: duckdb.DuckDBPyConnection, kind: Kind, clean: pl.DataFrame, load_id: int) -> None:
+    """Add one batch's valid rows to the landing table, tagged with this load."""
+    incoming = clean.rename({LINE: "source_line"}).with_columns(pl.lit(load_id, pl.Int32).alias("load_id"))
+    con.register("incoming", incoming.to_arrow())
+    try:
+        con.execute(f"INSERT INTO {landing_table(kind)} BY NAME SELECT * FROM incoming")
+    finally:
+        con.unregister("incoming")
 
 
 def _quarantine_duplicates(con: duckdb.DuckDBPyConnection, kind: Kind, load_id: int, name: str) -> None:
@@ -321,8 +319,6 @@ def _replace_older(con: duckdb.DuckDBPyConnection, kind: Kind, load_id: int) -> 
 
 
 def _record_quarantine(con: duckdb.DuckDBPyConnection, problems: pl.DataFrame, load_id: int) -> None:
-    if problems.is_empty():
-        return
     con.register("problems", problems.with_columns(pl.lit(load_id).alias("load_id")).to_arrow())
     try:
         con.execute('INSERT INTO quarantine SELECT load_id, file, line, "column", value, reason FROM problems')

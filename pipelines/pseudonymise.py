@@ -7,15 +7,13 @@ with a missing or different key rather than silently breaking linkage.
 """
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import hmac
 import os
 import secrets
 from pathlib import Path
 
-import duckdb
-import pyarrow as pa
+import polars as pl
 
 KEY_BYTES = 32
 
@@ -53,37 +51,35 @@ def fingerprint(key: bytes) -> str:
     return hmac.new(key, b"partnership-metrics key fingerprint", hashlib.sha256).hexdigest()[:16]
 
 
-FUNCTION = "pseudonym"  # the SQL function a loader's connection gains (register)
+class Pseudonymiser:
+    """HMAC-SHA256 truncated to a signed 64-bit integer: joins and counts on millions of
+    children stay fast, and at 10 million children the chance of any two sharing a key is
+    about 3 in a million. Each distinct identifier is hashed once per load (a child appears
+    in many rows and many batches), then mapped back onto the rows."""
 
+    def __init__(self, key: bytes):
+        # HMAC (RFC 2104) with the padded-key states hashed once: copying them per value is about
+        # three times faster than hmac.digest, which matters for millions of identifiers.
+        padded = key.ljust(64, b"\0") if len(key) <= 64 else hashlib.sha256(key).digest().ljust(64, b"\0")
+        self._inner = hashlib.sha256(bytes(b ^ 0x36 for b in padded))
+        self._outer = hashlib.sha256(bytes(b ^ 0x5C for b in padded))
+        self._seen: dict[str, int] = {}
 
-def register(con: duckdb.DuckDBPyConnection, key: bytes) -> None:
-    """Give `con` the SQL function pseudonym(VARCHAR) -> BIGINT: HMAC-SHA256 (RFC 2104) truncated to a
-    signed 64-bit integer, so joins and counts on millions of children stay fast (at 10 million children
-    the chance of any two sharing a key is about 3 in a million). A vectorised (Arrow) function: the key
-    lives only in this closure, never in SQL text, logs or query plans. The padded-key states are hashed
-    once and copied per value, three times faster than hmac.digest and than SHA-256 in SQL, and each
-    identifier is hashed once per load (the function lives as long as the load's connection). The loader
-    calls it once per distinct identifier and joins the result back."""
-    padded = key.ljust(64, b"\0") if len(key) <= 64 else hashlib.sha256(key).digest().ljust(64, b"\0")
-    inner = hashlib.sha256(bytes(b ^ 0x36 for b in padded))
-    outer = hashlib.sha256(bytes(b ^ 0x5C for b in padded))
+    def _hash(self, value: str) -> int:
+        inner = self._inner.copy()
+        inner.update(value.encode("utf-8"))
+        outer = self._outer.copy()
+        outer.update(inner.digest())
+        return int.from_bytes(outer.digest()[:8], "big", signed=True)
 
-    seen: dict[str, int] = {}  # a child recurs in every slice of a big file: hashed once per load
+    def __call__(self, ids: pl.Series) -> pl.Series:
+        distinct = ids.unique().drop_nulls()
+        seen, hashed = self._seen, []
+        for value in distinct.to_list():
+            code = seen.get(value)
+            if code is None:
+                code = seen[value] = self._hash(value)
+            hashed.append(code)
+        position = ids.replace_strict(distinct, pl.int_range(len(distinct), dtype=pl.UInt32, eager=True), default=None)
+        return pl.Series(hashed, dtype=pl.Int64).gather(position).alias(ids.name)
 
-    def one(value: str) -> int:
-        code = seen.get(value)
-        if code is None:
-            i = inner.copy()
-            i.update(value.encode("utf-8"))
-            o = outer.copy()
-            o.update(i.digest())
-            code = seen[value] = int.from_bytes(o.digest()[:8], "big", signed=True)
-        return code
-
-    def pseudonym(ids: pa.Array) -> pa.Array:
-        return pa.array([None if v is None else one(v) for v in ids.to_pylist()], pa.int64())
-
-    with contextlib.suppress(duckdb.InvalidInputException, duckdb.CatalogException):
-        con.remove_function(FUNCTION)  # a connection re-registered with another key
-    con.create_function(FUNCTION, pseudonym, [duckdb.sqltype("VARCHAR")], duckdb.sqltype("BIGINT"),
-                        type="arrow", null_handling="special", side_effects=False)

@@ -128,14 +128,14 @@ def test_file_problem_leaves_data_untouched(tmp_path, cfg):
 def test_failure_mid_transaction_rolls_back(tmp_path, cfg, monkeypatch):
     load_file(write(tmp_path, "reviews.csv", BAD_FILE), cfg)
     before = snapshot(cfg)
-    real_store = loader._Loading._store
+    real_append = loader._append
 
-    def store_then_fail(self, *args, **kwargs):
-        real_store(self, *args, **kwargs)
-        assert self.con.execute("SELECT count(*) FROM landing_reviews").fetchone()[0] > 0
+    def append_then_fail(con, kind, clean, load_id):
+        real_append(con, kind, clean, load_id)
+        assert con.execute("SELECT count(*) FROM landing_reviews").fetchone()[0] > 0
         raise duckdb.IOException("disk full (simulated)")
 
-    monkeypatch.setattr(loader._Loading, "_store", store_then_fail)
+    monkeypatch.setattr(loader, "_append", append_then_fail)
     new = BAD_FILE.replace("R7,", "R8,").replace("R1,P,RR,2024-01-05,2024-01-01,3,none", "R1,P,LCSPR,2024-01-05,,,")
     result = load_file(write(tmp_path, "reviews2.csv", new), cfg)
     assert result.status == "failed" and "disk full" in result.message

@@ -177,49 +177,15 @@ def test_a_different_key_gives_different_pseudonyms(tmp_path, loaded, monkeypatc
 
 
 @pytest.mark.parametrize("key", [b"k" * 32, bytes(range(32)), b"x" * 80])
-def test_hmac_inside_duckdb_equals_the_standard_library(key):
-    import duckdb
+def test_fast_hmac_equals_the_standard_library(key):
+    import polars as pl
 
-    from pipelines.pseudonymise import FUNCTION, register
+    from pipelines.pseudonymise import Pseudonymiser
 
-    ids = ["NB0000001", "NB0000002", "NB0000001", None, "é-unicode", "x" * 64]
+    ids = pl.Series(["NB0000001", "NB0000002", "NB0000001", None, "é-unicode"])
     expected = [None if v is None else int.from_bytes(hmac.new(key, v.encode(), hashlib.sha256).digest()[:8], "big", signed=True)
-                for v in ids]
-    con = duckdb.connect()
-    register(con, key)
-    got = con.execute(f"SELECT {FUNCTION}(id) FROM unnest($ids::VARCHAR[]) WITH ORDINALITY t(id, n) ORDER BY n",
-                      {"ids": ids}).fetchall()
-    assert [g for (g,) in got] == expected
-    assert any(e is not None and e < 0 for e in expected) and any(e is not None and e > 0 for e in expected)
-
-
-def test_the_key_is_never_in_sql_text_nor_in_the_database(tmp_path, cfg, monkeypatch):
-    """Pseudonyms are computed inside DuckDB, with the key's pads as prepared parameters: DuckDB's own
-    query log of every statement the load ran holds no trace of the key, nor do the files it wrote."""
-    import duckdb
-
-    from pipelines import store
-    from pipelines.pseudonymise import load_key
-
-    log = tmp_path / "queries.log"
-    real_connect = duckdb.connect
-
-    def logged(*args, **kwargs):
-        con = real_connect(*args, **kwargs)
-        if not kwargs.get("read_only"):
-            con.execute(f"SET log_query_path = '{log}'")
-        return con
-
-    monkeypatch.setattr(store.duckdb, "connect", logged)
-    assert load_file(write_csv(tmp_path / "children.csv", CHILDREN), cfg).status == "loaded"
-    text = log.read_text()
-    assert "INSERT INTO landing_children" in text and "pseudonym(" in text  # the log does hold the statements
-    key = load_key(cfg.key_path, create=False)
-    secrets_ = [key.hex(), key.hex().upper()]
-    assert not any(s in text for s in secrets_)
-    for path in (p for p in cfg.db_path.parent.iterdir() if p.is_file() and p != cfg.key_path):
-        data = path.read_bytes()
-        assert not any(s.encode() in data for s in secrets_) and key not in data, path.name
+                for v in ids.to_list()]
+    assert Pseudonymiser(key)(ids).to_list() == expected
 
 
 def test_extra_columns_are_not_stored_unless_named_and_never_when_they_repeat_child_id(cfg, tmp_path):

@@ -19,7 +19,7 @@ from pathlib import Path
 import polars as pl
 import yaml
 
-from ..normalise import normalise_values
+from ..normalise import blank, normalise_column
 from ..readers import (HEADER_SCAN_ROWS, LINE, FileProblem, RawTable, looks_like_xml, normalise_header,
                        read_batches, read_table, rows_table, sheet_rows)
 from ..schema import KINDS, Column, Kind
@@ -138,8 +138,8 @@ def _contract_column(kind: Kind, column: str, name: str, key: str, line: int) ->
 
 def _contract_problem(col: Column, value: str) -> str | None:
     """Why `value` would break the contract in `col` (the loader's own rules), or None."""
-    ((_, reason),) = normalise_values(col, [value])
-    return reason
+    _, reason = normalise_column(col)
+    return pl.DataFrame({col.name: [value]}, schema={col.name: pl.String}).select(reason).item()
 
 
 def read_mapping(path: Path, name: str | None = None) -> Mapping:
@@ -373,7 +373,7 @@ def _dated(frame: pl.DataFrame, column: str, formats: tuple[str, ...]) -> tuple[
     lookup = {text: parse(text) for text in distinct if text}
     source = pl.col(column).str.strip_chars()
     value = source.replace_strict(lookup, default=None, return_dtype=pl.String)
-    return value, (pl.col(column).str.strip_chars().fill_null("") != "") & value.is_null()
+    return value, ~blank(pl.col(column)) & value.is_null()
 
 
 SOURCE = Source("mapping", "An agency's own export, read through a mapping file (YAML)", "mapping",
