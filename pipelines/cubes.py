@@ -28,21 +28,46 @@ def group_columns(fact: Fact) -> list[str]:
     return list(dict.fromkeys([*fact.dims, *extra]))
 
 
-def cube_sql(fact: Fact, indicators: list[Indicator]) -> str:
+def _cube_select(fact: Fact, indicators: list[Indicator], where: str = "") -> str:
     date = ["CAST(date_trunc('month', event_date) AS DATE) AS event_date"] if "period" in fact.filters else []
     measures = [f"{i.numerator_sql} AS {measure(i, 'n')}, {i.denominator_sql} AS {measure(i, 'd')}" for i in indicators]
     columns = ",\n       ".join([*group_columns(fact), *date, "count(*) AS units", *measures])
-    return f"CREATE OR REPLACE TABLE {cube_name(fact)} AS\nSELECT {columns}\nFROM {fact.name}\nGROUP BY ALL"
+    return f"SELECT {columns}\nFROM {fact.name}{where}\nGROUP BY ALL"
 
 
-def cube_statements() -> dict[str, str]:
-    facts = {}
+def cube_sql(fact: Fact, indicators: list[Indicator]) -> str:
+    return f"CREATE OR REPLACE TABLE {cube_name(fact)} AS\n{_cube_select(fact, indicators)}"
+
+
+def cube_append_sql(fact: Fact, indicators: list[Indicator]) -> str:
+    """One load's rows counted and added to the cube (parameter $load_id). Pages and the release sum a
+    cube's rows, so a combination counted twice (once before, once in the load) sums to the same figure;
+    the next full build folds them together."""
+    return f"INSERT INTO {cube_name(fact)} BY NAME\n{_cube_select(fact, indicators, ' WHERE load_id = $load_id')}"
+
+
+APPENDABLE = {"fct_episode"}  # cubes whose fact carries load_id (sql/staging), so a load can add only its rows
+
+
+def _cubed() -> dict[Fact, list[Indicator]]:
+    facts: dict[Fact, list[Indicator]] = {}
     for ind in catalogue():
         if ind.fact.cube:
             facts.setdefault(ind.fact, []).append(ind)
-    return {fact.name: cube_sql(fact, inds) for fact, inds in facts.items()}
+    return facts
 
 
-def build_cubes(con: duckdb.DuckDBPyConnection) -> None:
-    for sql in cube_statements().values():
-        con.execute(sql)
+def cube_statements() -> dict[str, str]:
+    return {fact.name: cube_sql(fact, inds) for fact, inds in _cubed().items()}
+
+
+def build_cubes(con: duckdb.DuckDBPyConnection, appended: tuple[set[str], int] | None = None) -> None:
+    """Every cube rebuilt; or, with `appended` = (facts, load_id) for a load that only added rows, those
+    facts' cubes gain just that load's counts (see cube_append_sql) and the others are rebuilt."""
+    facts, load_id = appended or (set(), 0)
+    existing = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+    for fact, inds in _cubed().items():
+        if fact.name in facts & APPENDABLE and cube_name(fact) in existing:
+            con.execute(cube_append_sql(fact, inds), {"load_id": load_id})
+        else:
+            con.execute(cube_sql(fact, inds))

@@ -100,8 +100,9 @@ def load_file(path: Path, settings: Settings, kind_name: str | None = None, disp
         with _timed(timings, "read"):
             opened = open_file(path, context)
         changed: set[str] = set()  # filled as kinds appear; the marts rebuild on the way out reads it
+        appended: dict[str, int] = {}  # the load id, once settled, if no earlier row was replaced
         with (_timed(timings, "write"),
-              writer(settings, timings, changed=changed) as con):
+              writer(settings, timings, changed=changed, appended=appended) as con):
             loading = _Loading(con, _next_load_id(con), name, settings, timings, changed)
             try:
                 loading.run(opened.batches)
@@ -109,6 +110,8 @@ def load_file(path: Path, settings: Settings, kind_name: str | None = None, disp
                 loading.discard()
                 loading.run(open_file(path, dataclasses.replace(context, whole=True)).batches)
             result = loading.finish(opened.source.name)
+            if loading.replaced == 0:
+                appended["load_id"] = result.load_id
             _record_load(con, result, digest, started)
         timings["total"] = round((dt.datetime.now() - started).total_seconds(), 3)
         return result
@@ -163,6 +166,7 @@ class _Loading:
         self.rows_read, self.extras = 0, Extras()
         self.pseudonym: ps.Pseudonymiser | None = None
         self.today = dt.date.today()
+        self.replaced: int | None = None  # earlier rows this load replaced (finish): none lets the marts append
 
     def run(self, batches: Iterator[Batch]) -> None:
         with _timed(self.timings, "read"):
@@ -242,6 +246,7 @@ class _Loading:
                 "(SELECT count(DISTINCT line) FROM quarantine WHERE load_id = $1)", [load_id]).fetchall()[0]
             settled = [_replace_older(con, kind, load_id) for kind in kinds]
             replaced, kept = sum(r for r, _ in settled), sum(k for _, k in settled)
+            self.replaced = replaced
         notes = [self.extras.message(),
                  f"{replaced:,} record(s) replaced their earlier version (same key); records not in this file "
                  "stay as loaded before" if replaced else "",
@@ -309,13 +314,18 @@ def _replace_older(con: duckdb.DuckDBPyConnection, kind: Kind, load_id: int) -> 
     of its own lost to a later-dated row."""
     table = landing_table(kind)
     match = " AND ".join(f'o."{k}" = n."{k}"' for k in _stored_key(kind))
-    old, new = "coalesce(o.as_of, DATE '0001-01-01')", "n.as_of"  # rows stored before as_of existed: oldest
-    replaced = con.execute(f"DELETE FROM {table} o WHERE o.load_id <> $1 AND EXISTS "
-                           f"(SELECT 1 FROM {table} n WHERE n.load_id = $1 AND {match} AND {new} >= {old})",
-                           [load_id]).fetchone()[0]
-    return replaced, con.execute(f"DELETE FROM {table} n WHERE n.load_id = $1 AND EXISTS "
-                       f"(SELECT 1 FROM {table} o WHERE o.load_id <> $1 AND {match} AND {old} > {new})",
-                       [load_id]).fetchone()[0]
+    old = "coalesce(o.as_of, DATE '0001-01-01')"  # rows stored before as_of existed: oldest
+    # One pass over the table finds every key this load shares with an earlier one (row ids only, no value);
+    # a load of new rows (a month's extract) then deletes nothing and scans nothing more.
+    con.execute(f"CREATE OR REPLACE TEMP TABLE clash AS SELECT o.rowid AS old_row, n.rowid AS new_row, "
+                f"n.as_of >= {old} AS new_wins FROM {table} n JOIN {table} o ON {match} "
+                "WHERE n.load_id = $1 AND o.load_id <> $1", [load_id])
+    counts = con.execute("SELECT count(*) FILTER (WHERE new_wins), count(*) FILTER (WHERE NOT new_wins) FROM clash").fetchone()
+    for wins, column in ((True, "old_row"), (False, "new_row")):
+        if counts[0 if wins else 1]:
+            con.execute(f"DELETE FROM {table} WHERE rowid IN (SELECT {column} FROM clash WHERE new_wins = {wins})")
+    con.execute("DROP TABLE clash")
+    return counts[0], counts[1]
 
 
 def _record_quarantine(con: duckdb.DuckDBPyConnection, problems: pl.DataFrame, load_id: int) -> None:
