@@ -8,7 +8,7 @@ PORT ?= 8501
 # Local mode (no sign-in configured) serves this machine only; another address needs sign-in (docs/access.md).
 ADDRESS ?= 127.0.0.1
 
-.PHONY: setup run load-sample test browser bench clean
+.PHONY: setup run load-sample test test-slow test-e2e test-all browser bench clean
 
 setup: $(STAMP)
 
@@ -41,8 +41,21 @@ $(AXE): package.json $(wildcard package-lock.json)
 	if [ -f package-lock.json ]; then npm ci --no-audit --no-fund; else npm install --no-audit --no-fund; fi
 	touch $@
 
-test: setup browser
-	$(PY) -m pytest -q
+# Three tiers (pyproject's markers): `make test` is the fast one, run all the time (under 10 minutes);
+# the slow tier (long crash-safety, attacks on larger extracts) and the browser tier run in CI (.ci/run).
+# --durations keeps the slowest tests in sight in every run.
+PYTEST := $(PY) -m pytest -q --durations=15
+
+test: setup
+	$(PYTEST) -m "not slow and not e2e"
+
+test-slow: setup
+	$(PYTEST) -m "slow and not e2e"
+
+test-e2e: setup browser
+	$(PYTEST) -m e2e
+
+test-all: test test-slow test-e2e
 
 bench: setup
 	$(PY) -m bench.run $(BENCH_ARGS)

@@ -6,15 +6,15 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import sys
 from pathlib import Path
 
-from . import metrics, release
+from . import metrics, release, stages
 from .config import settings
-from .loader import load_file
+from .loader import load_files
 from .schema import KINDS
-from .marts import writer
 from .store import read_connection
 
 INTERNAL_WARNING = "OFFICIAL-SENSITIVE: unsuppressed figures for internal use only; do not publish."
@@ -108,13 +108,29 @@ def cmd_load(args: argparse.Namespace) -> int:
     cfg = settings(args.db)
     if args.mapping is not None and not args.mapping.is_file():
         raise FileNotFoundError(f"mapping file {args.mapping} not found")
-    failed = 0
-    for path in args.paths:
-        result = load_file(path, cfg, args.kind, mapping=args.mapping)
+    tty = sys.stderr.isatty()
+    progress = _progress_line if tty else _progress_log if os.environ.get("PM_PROGRESS") == "1" else None
+    results = load_files(args.paths, cfg, args.kind, args.mapping, progress=progress)
+    if tty:
+        print("\r\033[K", end="", file=sys.stderr, flush=True)
+    for result in results:
         _audit(cfg, "load", file=result.file, kind=result.kind, status=result.status, load_id=result.load_id)
         print(result.summary(), flush=True)
-        failed += result.status == "failed"
-    return 1 if failed else 0
+    if results and "publish" in results[-1].timings:
+        t = results[-1].timings
+        print(f"figures built in {t['build']:.1f} s and the protected release published in {t['publish']:.1f} s",
+              file=sys.stderr)
+    return 1 if any(r.status == "failed" for r in results) else 0
+
+
+def _progress_line(message: str) -> None:
+    """The stage a long load is in, on one line of the terminal that each message overwrites."""
+    print(f"\r\033[K{message[:100]}", end="", file=sys.stderr, flush=True)
+
+
+def _progress_log(message: str) -> None:
+    """The same, a line each, for logs (PM_PROGRESS=1 when standard error is not a terminal)."""
+    print(f"progress: {message}", file=sys.stderr, flush=True)
 
 
 def cmd_indicators(args: argparse.Namespace) -> int:
@@ -179,8 +195,7 @@ def cmd_release(args: argparse.Namespace) -> int:
     cfg = settings(args.db)
     if not cfg.db_path.exists():
         raise FileNotFoundError(f"no database at {cfg.db_path}: load some files first")
-    with writer(cfg) as con:
-        pass  # the writer rebuilds every mart and the release, audited, on the way out
+    stages.rebuild_all(cfg)  # every mart and cube, and every fact protected and audited afresh
     with read_connection(cfg.db_path) as con:
         summary = release.status(con)
     if args.json:

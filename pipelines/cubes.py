@@ -40,10 +40,10 @@ def cube_sql(fact: Fact, indicators: list[Indicator]) -> str:
 
 
 def cube_append_sql(fact: Fact, indicators: list[Indicator]) -> str:
-    """One load's rows counted and added to the cube (parameter $load_id). Pages and the release sum a
+    """Some loads' rows counted and added to the cube (parameter $load_ids). Pages and the release sum a
     cube's rows, so a combination counted twice (once before, once in the load) sums to the same figure;
     the next full build folds them together."""
-    return f"INSERT INTO {cube_name(fact)} BY NAME\n{_cube_select(fact, indicators, ' WHERE load_id = $load_id')}"
+    return f"INSERT INTO {cube_name(fact)} BY NAME\n{_cube_select(fact, indicators, ' WHERE load_id >= list_min($load_ids) AND list_contains($load_ids, load_id)')}"
 
 
 APPENDABLE = {"fct_episode"}  # cubes whose fact carries load_id (sql/staging), so a load can add only its rows
@@ -61,13 +61,13 @@ def cube_statements() -> dict[str, str]:
     return {fact.name: cube_sql(fact, inds) for fact, inds in _cubed().items()}
 
 
-def build_cubes(con: duckdb.DuckDBPyConnection, appended: tuple[set[str], int] | None = None) -> None:
-    """Every cube rebuilt; or, with `appended` = (facts, load_id) for a load that only added rows, those
-    facts' cubes gain just that load's counts (see cube_append_sql) and the others are rebuilt."""
-    facts, load_id = appended or (set(), 0)
+def build_cubes(con: duckdb.DuckDBPyConnection, appended: tuple[set[str], tuple[int, ...]] | None = None) -> None:
+    """Every cube rebuilt; or, with `appended` = (facts, load ids) for loads that only added rows, those
+    facts' cubes gain just those loads' counts (see cube_append_sql) and the others are rebuilt."""
+    facts, load_ids = appended or (set(), ())
     existing = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
     for fact, inds in _cubed().items():
         if fact.name in facts & APPENDABLE and cube_name(fact) in existing:
-            con.execute(cube_append_sql(fact, inds), {"load_id": load_id})
+            con.execute(cube_append_sql(fact, inds), {"load_ids": list(load_ids)})
         else:
             con.execute(cube_sql(fact, inds))

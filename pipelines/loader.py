@@ -1,8 +1,9 @@
-"""Load one file: its source's batches validated, quarantined, pseudonymised and stored.
+"""The ingest stage: each file's batches validated, quarantined, pseudonymised and stored.
 
 A source (pipelines/sources) turns the file into contract-shaped tables, one per kind; the
-rest happens here, the same for every source. One file is one transaction on a copy of the
-database (see store.py): either every valid row and its accounting land together, or nothing does.
+rest happens here, the same for every source. The files of one command share one write on a copy
+of the database (stages.py, store.py), each in a transaction of its own: a file's valid rows and
+its accounting land together or not at all, and the write lands whole or not at all.
 """
 from __future__ import annotations
 
@@ -25,11 +26,12 @@ from .config import Settings
 from .readers import LINE, FileProblem, NotPlain
 from .schema import CHILD_KINDS, KINDS, Kind
 from .sources import Batch, Context, Part, open_file
-from .marts import writer
-from .store import landing_table, read_connection, write_connection
+from . import stages
+from .stages import Progress
+from .store import landing_table, write_connection
 from .validation import MAX_SHOWN_VALUE, WITHHELD, Extras, kept_extras, validate
 
-__all__ = ["LoadResult", "load_file", "WITHHELD"]
+__all__ = ["LoadResult", "load_file", "load_files", "WITHHELD"]
 
 
 @dataclass
@@ -48,7 +50,8 @@ class LoadResult:
     def summary(self) -> str:
         if self.status == "failed":
             return f"FAILED    {self.message}"
-        took = f" in {self.timings['total']:.1f} s" if "total" in self.timings else ""
+        seconds = self.timings.get("ingest", self.timings.get("total"))  # this file's own reading and storing
+        took = f" in {seconds:.1f} s" if seconds is not None else ""
         note = f"; {self.message}" if self.status == "loaded" and self.message else ""
         return (f"{self.status:<9} {self.file} as {self.kind}: {self.rows_read:,} read, "
                 f"{self.rows_loaded:,} loaded, {self.rows_quarantined:,} quarantined{took}{note}")
@@ -69,15 +72,54 @@ def sha256_of(*paths: Path) -> str:
 
 def load_file(path: Path, settings: Settings, kind_name: str | None = None, display_name: str | None = None,
               mapping: Path | None = None) -> LoadResult:
-    """Load one file; never raises for bad input, returns a failed result naming the problem.
+    """Load one file (load_files with one path)."""
+    return load_files([path], settings, kind_name, mapping, [display_name or path.name])[0]
 
-    The source's batches are validated and appended to a private copy of the database that
-    replaces the live one only if everything succeeds (store.write_connection); duplicate keys
-    and replaced rows are settled in SQL at the end. `mapping` is an agency mapping file."""
-    name = display_name or path.name
+
+def load_files(paths: list[Path], settings: Settings, kind_name: str | None = None, mapping: Path | None = None,
+               names: list[str] | None = None, progress: Progress | None = None,
+               publish: bool = True) -> list[LoadResult]:
+    """Load files in one write: each is ingested in a transaction of its own (a bad file is recorded
+    as failed and the others go on), then marts, cubes and the protected release are built and
+    published once (stages.py), and the whole write replaces the live database in one step.
+    Never raises for bad input: a failed result names the problem. `mapping` is an agency mapping
+    file; `progress(message)` hears the stage each file, then the write, is in."""
+    names = names or [p.name for p in paths]
+    say = progress or (lambda message: None)
+    results: list[LoadResult] = []
+    write_timings: dict[str, float] = {}
+    started = time.perf_counter()
+    try:
+        with stages.write(settings, write_timings, publish_release=publish,
+                          progress=lambda stage: say(STAGE_WORDS[stage])) as w:
+            for path, name in zip(paths, names):
+                results.append(_ingest(w, path, name, settings, kind_name, mapping, say))
+    except (duckdb.Error, OSError, ValueError, ps.KeyProblem) as exc:  # the build, the publish or the swap
+        message = f"not saved: the write failed after reading ({_safe_error(exc)}); nothing changed"
+        for r in results:
+            if r.status != "failed":
+                r.status, r.message = "failed", f"{r.file}: {message}"
+            _record_failure(r, settings, dt.datetime.now())
+        return results
+    for r in results:
+        r.timings.update(write_timings)
+        r.timings["total"] = round(r.timings.get("ingest", 0) + sum(write_timings.values())
+                                   - write_timings.get("marts", 0), 3)
+    write_timings["total"] = round(time.perf_counter() - started, 3)
+    return results
+
+
+STAGE_WORDS = {"build": "building marts and cubes", "publish": "publishing the protected release (audit)",
+               "save": "saving the new database"}
+
+
+def _ingest(w: stages.Write, path: Path, name: str, settings: Settings, kind_name: str | None,
+            mapping: Path | None, say: Progress) -> LoadResult:
+    """One file into the landing tables, in a transaction of its own; the write hears what changed."""
     started = dt.datetime.now()
     timings: dict[str, float] = {}
     context = Context(name, kind_name, mapping)
+    con = w.con
     try:
         if kind_name is not None and kind_name not in KINDS:
             raise FileProblem(name, f"unknown kind {kind_name!r}; choose one of {', '.join(KINDS)}")
@@ -85,41 +127,45 @@ def load_file(path: Path, settings: Settings, kind_name: str | None = None, disp
             raise FileProblem(name, f"mapping file {mapping.name} not found")
         if path.exists() and not path.is_file():  # reading a device or a pipe would never end
             raise FileProblem(name, "is not a regular file (a folder, a device or a pipe): nothing was read")
+        say(f"{name}: reading")
         with _timed(timings, "hash"):
             digest = sha256_of(path, *([mapping] if mapping else []))
-            previous = _previous_load(settings, digest)
+            previous = _previous_load(con, digest)
         if previous and kind_name and kind_name not in previous.split(","):
             previous = None  # the same bytes asked to load as another kind: checked as that kind, not "unchanged"
         if previous:
             result = LoadResult(name, previous, "unchanged",
                                 message="identical to the latest load of this kind; nothing changed")
-            with write_connection(settings) as con:
-                result.load_id = _next_load_id(con)
-                _record_load(con, result, digest, started)
+            result.load_id = _next_load_id(con)
+            _record_load(con, result, digest, started)
             return result
         with _timed(timings, "read"):
             opened = open_file(path, context)
-        changed: set[str] = set()  # filled as kinds appear; the marts rebuild on the way out reads it
-        appended: dict[str, int] = {}  # the load id, once settled, if no earlier row was replaced
-        with (_timed(timings, "write"),
-              writer(settings, timings, changed=changed, appended=appended) as con):
-            loading = _Loading(con, _next_load_id(con), name, settings, timings, changed)
-            try:
-                loading.run(opened.batches)
-            except NotPlain:  # a late slice needs CSV's quoting rules: start again with the full reader
-                loading.discard()
-                loading.run(open_file(path, dataclasses.replace(context, whole=True)).batches)
-            result = loading.finish(opened.source.name)
-            if loading.replaced == 0:
-                appended["load_id"] = result.load_id
-            _record_load(con, result, digest, started)
-        timings["total"] = round((dt.datetime.now() - started).total_seconds(), 3)
+        con.begin()
+        try:
+            with _timed(timings, "write"):
+                loading = _Loading(con, _next_load_id(con), name, settings, timings, say)
+                try:
+                    loading.run(opened.batches)
+                except NotPlain:  # a late slice needs CSV's quoting rules: start again with the full reader
+                    loading.discard()
+                    loading.run(open_file(path, dataclasses.replace(context, whole=True)).batches)
+                say(f"{name}: storing")
+                result = loading.finish(opened.source.name)
+                _record_load(con, result, digest, started)
+            con.commit()
+        except BaseException:
+            con.rollback()
+            raise
+        w.record(stages.Changes(frozenset(loading.kinds), (result.load_id,) if loading.replaced == 0 else ()))
+        timings["ingest"] = round((dt.datetime.now() - started).total_seconds(), 3)
         return result
     except (FileProblem, ps.KeyProblem) as exc:
         result = LoadResult(name, kind_name, "failed", message=str(exc))
     except (pl.exceptions.PolarsError, duckdb.Error, OSError) as exc:
         result = LoadResult(name, kind_name, "failed", message=f"{name}: could not be loaded: {_safe_error(exc)}")
-    _record_failure(result, settings, started)
+    result.load_id = _next_load_id(con)
+    _record_load(con, result, None, started)
     return result
 
 
@@ -144,15 +190,12 @@ def _timed(timings: dict[str, float], phase: str):
         timings[phase] = round(timings.get(phase, 0.0) + time.perf_counter() - start, 3)
 
 
-def _previous_load(settings: Settings, digest: str) -> str | None:
+def _previous_load(con: duckdb.DuckDBPyConnection, digest: str) -> str | None:
     """The kinds, if these exact bytes are the latest successful load of their kinds (so nothing would change).
     A later purge counts as a change: it may have removed rows this file would bring back."""
-    if not settings.db_path.exists():
-        return None
-    with read_connection(settings.db_path) as con:
-        row = con.execute("SELECT kind FROM loads l WHERE sha256 = ? AND status = 'loaded' AND NOT EXISTS ("
-                          "SELECT 1 FROM loads later WHERE later.kind = l.kind AND later.status IN ('loaded', 'purged') "
-                          "AND later.load_id > l.load_id)", [digest]).fetchall()
+    row = con.execute("SELECT kind FROM loads l WHERE sha256 = ? AND status = 'loaded' AND NOT EXISTS ("
+                      "SELECT 1 FROM loads later WHERE later.kind = l.kind AND later.status IN ('loaded', 'purged') "
+                      "AND later.load_id > l.load_id)", [digest]).fetchall()
     return row[0][0] if row else None
 
 
@@ -160,9 +203,9 @@ class _Loading:
     """One load in progress: the batches' rows, their accounting and what became of extra columns."""
 
     def __init__(self, con: duckdb.DuckDBPyConnection, load_id: int, name: str, settings: Settings,
-                 timings: dict[str, float], changed: set[str]):
+                 timings: dict[str, float], say: Progress):
         self.con, self.load_id, self.name, self.settings = con, load_id, name, settings
-        self.timings, self.kinds = timings, changed
+        self.timings, self.kinds, self.say = timings, set(), say
         self.rows_read, self.extras = 0, Extras()
         self.pseudonym: ps.Pseudonymiser | None = None
         self.today = dt.date.today()
@@ -186,6 +229,7 @@ class _Loading:
     def _batch(self, batch: Batch) -> None:
         """Validate every part; a unit (line) with a problem in any part is quarantined whole."""
         checked, problems, lines = [], [], set()
+        self.say(f"{self.name}: checking rows {self.rows_read + 1:,} on")
         with _timed(self.timings, "validate"):
             for part in batch.parts:
                 self.kinds.add(part.kind.name)

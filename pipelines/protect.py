@@ -263,6 +263,7 @@ class FactSummary:
     audit: aud.AuditResult
     sparse: list[list[str]]
     seconds: float = 0.0  # counting, protecting and auditing this fact
+    digest: str = ""  # release.publish: what this protection was a function of
 
 
 def protect(fr: FactRelease, threshold: int, max_rounds: int = 60) -> FactSummary:

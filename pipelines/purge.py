@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from .config import Settings
 from .schema import KINDS
-from .marts import writer
+from . import stages
 from .store import landing_table, read_connection
 
 
@@ -40,7 +40,9 @@ def purge_load(settings: Settings, load_id: int) -> PurgeResult:
         return PurgeResult(load_id, "nothing", nothing)
     kinds = [KINDS[k] for k in load["kind"].split(",")]
     try:
-        with writer(settings, changed={k.name for k in kinds}, compact=True) as con:
+        with stages.write(settings, compact=True) as w:
+            con = w.con
+            w.record(stages.Changes(frozenset(k.name for k in kinds)))
             now = con.execute("SELECT status FROM loads WHERE load_id = ?", [load_id]).fetchone()
             if now is None or now[0] != "loaded":
                 raise _Changed

@@ -18,11 +18,13 @@ See docs/disclosure-control.md.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import itertools
 import json
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import duckdb
 
@@ -155,7 +157,7 @@ class FactRelease:
     cells: dict[aud.Key, dict[str, int]] = field(default_factory=dict)
     hidden: dict[str, set[aud.Key]] = field(default_factory=dict)  # group -> hidden cells
     sparse: list[list[str]] = field(default_factory=list)  # tables left out: most cells small
-    additive: set[str] = field(default_factory=set)
+    digest: str = ""  # what its protection is a function of (publish)
 
     def figure_keys(self, fig: Figure) -> list[aud.Key]:
         if fig.quality:
@@ -299,61 +301,98 @@ def _value(fr: FactRelease, measure_name: str, key: aud.Key) -> int:
     return fr.cells.get(key, {}).get(measure_name, 0)
 
 
-# Every fact but the reviews' hangs off dim_child, so a child-level load touches them all.
+# Every fact but the reviews' hangs off dim_child, so a child-level load may change them all: they are
+# counted again, and each is protected and audited again only if its counts changed (publish's digests).
 CHILD_FACTS = {f.name for f in {i.fact for i in catalogue()}} - {KINDS["reviews"].fact}
 AFFECTS = {k.name: CHILD_FACTS if k.child_level else {k.fact} for k in KINDS.values()}
 
 
 def affected_facts(changed: set[str]) -> set[str]:
+    """The facts whose counts a change to these kinds' landing rows may change."""
     return set().union(*(AFFECTS[k] for k in changed)) if changed else set()
 
 
-def build(con: duckdb.DuckDBPyConnection, threshold: int, scopes: dict, only: set[str] | None = None
-          ) -> tuple[dict[str, FactRelease], list]:
-    """Count, protect and audit every fact the loaded data supports (or only those named),
-    for the filter values `scopes` offers (see offered)."""
+def _rules_version() -> str:
+    """What protection depends on besides the data: the catalogue and the protection code. A new
+    version of either re-protects every fact."""
+    here = Path(__file__).parent
+    h = hashlib.sha256()
+    for name in ("catalogue.toml", "release.py", "protect.py", "audit.py", "suppression.py"):
+        h.update((here / name).read_bytes())
+    return h.hexdigest()[:16]
+
+
+RULES_VERSION = _rules_version()
+
+
+def _digest(context: str, fr: FactRelease) -> str:
+    """Everything a fact's protected release is a function of: its counted cells and the tables left
+    out, under one context (threshold, offered scopes, rules version)."""
+    cells = [[key_text(k), sorted(v.items())] for k, v in fr.cells.items()]
+    body = json.dumps([context, sorted(sorted(t) for t in fr.tables), fr.sparse, cells], default=str)
+    return hashlib.sha256(body.encode()).hexdigest()[:16]
+
+
+def _exists(con: duckdb.DuckDBPyConnection, fact: Fact) -> bool:
+    try:
+        return con.execute(f"SELECT EXISTS (SELECT 1 FROM {cube_name(fact) if fact.cube else fact.name})").fetchall()[0][0]
+    except duckdb.CatalogException:
+        return False
+
+
+def build(con: duckdb.DuckDBPyConnection, threshold: int, scopes: dict, only: set[str] | None = None,
+          previous: dict[str, str] | None = None) -> tuple[dict[str, FactRelease], list, set[str]]:
+    """Count, protect and audit every fact the loaded data supports (or only those named), for the
+    filter values `scopes` offers (see offered). A fact whose digest equals its `previous` one is
+    counted but not protected again: (releases, summaries, facts left as they were)."""
+    from .protect import protect  # protect builds on this module's definitions
+
     facts = {i.fact.name: i.fact for i in catalogue()}
-    releases, summaries = {}, []
+    context = json.dumps([RULES_VERSION, threshold, scopes])
+    releases, summaries, same = {}, [], set()
     for name, figs in figures().items():
         fact = facts[name]
-        if only is not None and name not in only:
-            continue
-        try:
-            if not con.execute(f"SELECT EXISTS (SELECT 1 FROM {cube_name(fact) if fact.cube else name})").fetchall()[0][0]:
-                continue
-        except duckdb.CatalogException:
+        if (only is not None and name not in only) or not _exists(con, fact):
             continue
         fr = FactRelease(fact, figs, release_tables(fact, bool(scopes["partnership"])))
-        from .protect import protect  # protect builds on this module's definitions
-
         clock = time.perf_counter()
         _count(con, fr, scopes["period"])
         _drop_sparse_tables(fr, threshold)
+        fr.digest = _digest(context, fr)
+        if previous and previous.get(name) == fr.digest:
+            same.add(name)
+            continue
         summaries.append(protect(fr, threshold))
         summaries[-1].seconds = round(time.perf_counter() - clock, 2)
+        summaries[-1].digest = fr.digest
         releases[name] = fr
-    return releases, summaries
+    return releases, summaries, same
 
 
 RELEASE_DDL = ("CREATE TABLE IF NOT EXISTS release_cells (fact VARCHAR, figure VARCHAR, key VARCHAR, "
                "numerator BIGINT, denominator BIGINT, hidden BOOLEAN)")
 
 
-def publish(con: duckdb.DuckDBPyConnection, threshold: int, only: set[str] | None = None) -> dict:
-    """Build the release inside a load's transaction and store it with its audit; default output reads it.
-    `only` rebuilds just those facts (a reviews file cannot change an episode figure), unless the
-    threshold or the offered filters changed, which changes every fact's release."""
+def publish(con: duckdb.DuckDBPyConnection, threshold: int, candidates: set[str] | None = None,
+            reuse: bool = True) -> dict:
+    """Build the release inside a write and store it with its audit; default output reads it.
+
+    `candidates` are the facts whose counts may have changed (None: any). Each is counted, and
+    protected and audited again only when its digest (its cells, the threshold, the offered scopes,
+    the rules' version) differs from the stored one. The other facts keep their release, unless the
+    threshold, the scopes or the rules changed, which may change any fact's: then they are counted too.
+    `reuse=False` protects and audits every fact afresh."""
     start = time.perf_counter()
-    before, scopes = status(con), offered(con)
-    if only is not None and (before is None or before["threshold"] != threshold):
-        only = None
-    if only is not None:  # children in need are counted per offered year; reviews per partnership
-        only |= {"fct_cin"} if before["scopes"]["period"] != scopes["period"] else set()
-        only |= {"fct_review"} if bool(before["scopes"]["partnership"]) != bool(scopes["partnership"]) else set()
-    releases, summaries = build(con, threshold, scopes, only)
+    before, scopes = _stored(con), offered(con)
+    context = [RULES_VERSION, threshold, scopes]
+    if before is None or before.get("context") != context:
+        candidates = None
+    stored = {f["fact"]: f.get("digest") for f in (before or {}).get("facts", [])}
+    releases, summaries, same = build(con, threshold, scopes, candidates, stored if reuse else None)
     con.execute(RELEASE_DDL)
-    con.execute("DELETE FROM release_cells" + ("" if only is None else " WHERE list_contains(?, fact)"),
-                [] if only is None else [sorted(only)])
+    gone = (set(stored) if candidates is None else candidates & set(stored)) - same - set(releases)
+    redone = sorted(set(releases) | gone)  # their stored cells go: new ones, or none for a fact with no data now
+    con.execute("DELETE FROM release_cells WHERE list_contains(?, fact)", [redone])
     rows = [(fr.fact.name, fig.id, key_text(key), _value(fr, fig.numerator, key),
              _value(fr, fig.denominator, key), not fr.shown(fig, key))
             for fr in releases.values() for fig in fr.figures for key in fr.figure_keys(fig)]
@@ -363,15 +402,16 @@ def publish(con: duckdb.DuckDBPyConnection, threshold: int, only: set[str] | Non
             rows, columns=["fact", "figure", "key", "numerator", "denominator", "hidden"]))
         con.execute("INSERT INTO release_cells SELECT * FROM release_rows")
         con.unregister("release_rows")
-    kept = [f for f in (before or {}).get("facts", []) if only is not None and f["fact"] not in only]
-    summary = {"threshold": threshold, "scopes": scopes,
+    kept = [f for f in (before or {}).get("facts", []) if f["fact"] not in redone]
+    summary = {"threshold": threshold, "scopes": scopes, "context": context,
                "facts": sorted(kept + [_fact_summary(s) for s in summaries], key=lambda f: f["fact"])}
     summary["passed"] = all(f["passed"] for f in summary["facts"])
-    timings = {f["fact"]: {k: f.pop(k) for k in TIMINGS} for f in summary["facts"]}
+    timings = {f["fact"]: {k: f.pop(k) for k in TIMINGS if k in f} for f in summary["facts"]}
     timings["total"] = round(time.perf_counter() - start, 2)
     # Timings apart: the release itself is a pure function of the data, so a repeated load is byte-identical.
     con.execute("INSERT OR REPLACE INTO meta VALUES ('release', ?), ('release_seconds', ?)",
                 [json.dumps(summary), json.dumps(timings)])
+    con.execute("DELETE FROM meta WHERE name = 'release_stale'")
     return status(con)
 
 
@@ -383,18 +423,35 @@ def _fact_summary(s) -> dict:
     return {"fact": s.fact, "passed": a is None or a.passed, "cells": s.cells, "hidden_primary": s.hidden_primary,
             "hidden": s.hidden, "rounds": s.rounds, "checked": a.checked if a else 0, "lps": a.lps if a else 0,
             "problems": len(a.problems) if a else 0, "audit_seconds": round(a.seconds, 2) if a else 0,
-            "sparse": s.sparse, "seconds": s.seconds}
+            "sparse": s.sparse, "seconds": s.seconds, "digest": s.digest}
+
+
+def mark_stale(con: duckdb.DuckDBPyConnection) -> None:
+    """The data changed and the release was not rebuilt (a write with publish off): default output
+    refuses until it is (status() is None)."""
+    con.execute("INSERT OR REPLACE INTO meta VALUES ('release_stale', 'true')")
+
+
+def is_stale(con: duckdb.DuckDBPyConnection) -> bool:
+    return bool(con.execute("SELECT 1 FROM meta WHERE name = 'release_stale'").fetchall())
+
+
+def _stored(con: duckdb.DuckDBPyConnection) -> dict | None:
+    try:
+        row = con.execute("SELECT value FROM meta WHERE name = 'release'").fetchall()
+    except duckdb.CatalogException:
+        return None
+    return json.loads(row[0][0]) if row else None
 
 
 def status(con: duckdb.DuckDBPyConnection) -> dict | None:
-    """The stored release's summary: threshold, offered filters, and each fact's audit."""
-    try:
-        rows = dict(con.execute("SELECT name, value FROM meta WHERE name LIKE 'release%'").fetchall())
-    except duckdb.CatalogException:
+    """The stored release's summary: threshold, offered filters, and each fact's audit (None when there
+    is none, or it is out of date)."""
+    summary = _stored(con)
+    if summary is None or is_stale(con):
         return None
-    if "release" not in rows:
-        return None
-    summary, timings = json.loads(rows["release"]), json.loads(rows.get("release_seconds", "{}"))
+    timings = json.loads(next(iter(con.execute("SELECT value FROM meta WHERE name = 'release_seconds'").fetchall()),
+                              ["{}"])[0])
     for f in summary["facts"]:
         f.update(timings.get(f["fact"], dict.fromkeys(TIMINGS, 0)))
     summary["seconds"] = timings.get("total", 0)
@@ -414,7 +471,7 @@ def year_bounds(year: str) -> tuple[dt.date, dt.date]:
 def scope_of(filters, stored: dict | None, threshold: int) -> Scope:
     """The release scope a default query's filters name, or NotInRelease saying why there is none."""
     if stored is None:
-        raise NotInRelease("no protected release is stored yet: load data, or run: python -m pipelines release")
+        raise NotInRelease("no up-to-date protected release is stored: load data, or run: python -m pipelines release")
     if stored["threshold"] != threshold:
         raise NotInRelease(f"the protected release was built with threshold {stored['threshold']}, not {threshold}; "
                            "rebuild it with: python -m pipelines release")

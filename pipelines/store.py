@@ -18,7 +18,7 @@ import fcntl
 import os
 import shutil
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
@@ -59,19 +59,15 @@ def sql_files(layer: str) -> list[Path]:
     return sorted((SQL_DIR / layer).glob("*.sql"))
 
 
-def apply_schema(con: duckdb.DuckDBPyConnection, followup_days: int) -> bool:
-    """Landing tables (from the contract) and staging views (from sql/staging), before a load.
-    True when the follow-up setting changed, so every mart must be rebuilt."""
+def apply_schema(con: duckdb.DuckDBPyConnection) -> None:
+    """Landing tables (from the contract) and staging views (from sql/staging), before a write."""
     con.execute(SYSTEM_DDL)
     for kind in KINDS.values():
         con.execute(landing_ddl(kind))
     con.execute("CREATE OR REPLACE TABLE ref_ethnicity AS SELECT * FROM read_csv(?, header = true, all_varchar = true)",
                 [str(REFERENCE_DIR / "dfe_ethnicity_codes.csv")])
-    before = con.execute("SELECT value FROM meta WHERE name = 'followup_days'").fetchall()
-    con.execute("INSERT OR REPLACE INTO meta VALUES ('followup_days', ?)", [str(followup_days)])
     for path in sql_files("staging"):
         con.execute(path.read_text())
-    return bool(before) and before[0][0] != str(followup_days)
 
 
 @contextlib.contextmanager
@@ -99,13 +95,12 @@ def read_connection(db_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
 
 @contextlib.contextmanager
 def write_connection(settings: Settings, timings: dict[str, float] | None = None,
-                     before_commit: Callable[[duckdb.DuckDBPyConnection, bool], None] | None = None,
                      compact: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
-    """Exclusive writer on a copy of the database; the copy replaces the original only on success.
-    `before_commit(con, settings_changed)` runs last, inside the transaction (marts.writer rebuilds
-    the marts there). With `compact`, what replaces the original is a fresh file holding only the
-    live data (no freed blocks with deleted rows in them); the replacement is still one os.replace."""
-    db_path, followup_days = settings.db_path, settings.followup_days
+    """Exclusive writer on a copy of the database; the copy replaces the original only on success
+    (stages.write builds and publishes inside it). With `compact`, what replaces the original is a
+    fresh file holding only the live data (no freed blocks with deleted rows in them); the
+    replacement is still one os.replace."""
+    db_path = settings.db_path
     db_path.parent.mkdir(parents=True, exist_ok=True)
     with open(db_path.with_suffix(".lock"), "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
@@ -121,12 +116,9 @@ def write_connection(settings: Settings, timings: dict[str, float] | None = None
         con = duckdb.connect(str(staging), config={"memory_limit": WRITER_MEMORY, "temp_directory": str(spill)})
         con.execute("SET enable_progress_bar = false")
         try:
-            settings_changed = apply_schema(con, followup_days)
+            apply_schema(con)
             yield con
             clock = time.perf_counter()
-            if before_commit is not None:
-                before_commit(con, settings_changed)
-            timings["marts"] = round(time.perf_counter() - clock, 3)
             con.execute("CHECKPOINT")
             if compact:
                 _copy_database(con, compacted)
@@ -135,6 +127,7 @@ def write_connection(settings: Settings, timings: dict[str, float] | None = None
             _fsync(final)
             os.replace(final, db_path)
             _fsync(db_path.parent)
+            timings["commit"] = round(time.perf_counter() - clock, 3)
         except BaseException:
             con.close()
             raise

@@ -12,7 +12,7 @@ import pytest
 
 from pipelines.__main__ import main
 from pipelines.config import Settings, settings
-from pipelines.loader import load_file
+from pipelines.loader import load_files
 
 SAMPLE_DATA = Path(__file__).parent.parent / "sample_data"
 PM_VARS = ("PM_DB", "PM_DATA_DIR", "PM_KEY_FILE", "PM_SUPPRESS_MAX", "PM_FOLLOWUP_DAYS", "PM_MAX_UPLOAD_MB",
@@ -79,12 +79,12 @@ def overall(cells: list[dict]) -> dict[str, dict]:
 
 @pytest.fixture(scope="session")
 def sample_db(tmp_path_factory) -> Settings:
-    """The committed synthetic extracts, loaded once into a temp database."""
+    """The committed synthetic extracts, loaded once into a temp database (one command: one publish).
+    Tests that write copy it first (sample_copy)."""
     cfg = settings_in(tmp_path_factory.mktemp("sample_db"))
     files = sorted(SAMPLE_DATA.glob("*.csv"))
     assert files, f"no sample data in {SAMPLE_DATA}"
-    for path in files:
-        result = load_file(path, cfg)
+    for result in load_files(files, cfg):
         assert result.status == "loaded", result.message
     return cfg
 

@@ -3,9 +3,10 @@
 store.write_connection loads into a copy of the database and os.replace()s it
 over the original only once the copy is complete, so a reader must only ever
 see the previous data or the whole new load, never a part of it. These tests
-run the real CLI in a subprocess and kill it at seeded random moments spread
-over the whole duration of a load (import, parse, copy, insert, marts,
-checkpoint, swap), then inspect the database.
+run the real CLI in a subprocess and kill it in each stage it reports (reading,
+checking, storing, building, publishing, saving: PM_PROGRESS=1), and, in the
+slow tier, at twenty seeded random moments spread over a whole load, then
+inspect the database.
 """
 from __future__ import annotations
 
@@ -41,9 +42,10 @@ def _env(key: Path) -> dict[str, str]:
     return env
 
 
-def _start_load(path: Path, db: Path, key: Path) -> subprocess.Popen:
+def _start_load(path: Path, db: Path, key: Path, progress: bool = False) -> subprocess.Popen:
+    env = _env(key) | ({"PM_PROGRESS": "1"} if progress else {})
     return subprocess.Popen([sys.executable, "-m", "pipelines", "load", str(path), "--db", str(db)],
-                            cwd=ROOT, env=_env(key), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
 def _leftovers(db: Path) -> list[Path]:
@@ -125,6 +127,62 @@ def big_episodes(tmp_path_factory) -> Path:
     return path
 
 
+@pytest.fixture(scope="module")
+def states(sample_db, big_episodes, tmp_path_factory) -> tuple[Path, Path, dict, dict]:
+    """The sample database and key, and its fingerprints before and after one complete load of big_episodes."""
+    folder = tmp_path_factory.mktemp("states")
+    pristine, key, db = folder / "pristine.duckdb", folder / "pseudonymisation.key", folder / "after.duckdb"
+    shutil.copyfile(sample_db.db_path, pristine)
+    shutil.copy2(sample_db.key_path, key)  # keeps mode 0600
+    shutil.copyfile(pristine, db)
+    before = fingerprint(db)
+    proc = _start_load(big_episodes, db, key)
+    out, err = proc.communicate(timeout=LOAD_TIMEOUT)
+    assert proc.returncode == 0, err
+    assert out.startswith("loaded"), out
+    after = fingerprint(db)
+    assert classify(after, before, after) == "after"
+    assert after["landing_episodes"][0] > before["landing_episodes"][0]
+    return pristine, key, before, after
+
+
+STAGES = ("reading", "checking", "storing", "building", "publishing", "saving")
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_a_load_killed_in_each_stage_leaves_previous_or_complete_data(states, big_episodes, tmp_path, stage):
+    pristine, key, before, after = states
+    db = tmp_path / "partnership.duckdb"
+    shutil.copyfile(pristine, db)
+    proc = _start_load(big_episodes, db, key, progress=True)
+    heard = []
+    try:
+        for line in proc.stderr:  # PM_PROGRESS=1: one line per stage as the load enters it
+            heard.append(line.strip())
+            if line.startswith("progress:") and stage in line:
+                os.kill(proc.pid, signal.SIGKILL)
+                break
+        proc.wait(timeout=LOAD_TIMEOUT)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        proc.stdout.close()
+        proc.stderr.close()
+    assert any(stage in h for h in heard), f"the load never said it was {stage}: {heard}"
+    state = classify(fingerprint(db), before, after)
+    assert state == "before" or stage == "saving", f"killed while {stage}, yet the new data landed"
+    code, stdout, stderr = run_cli("indicators", "--json", "--db", db)
+    assert code == 0, stderr
+    seen = next(c for c in json.loads(stdout) if c["indicator"] == "practice.child_seen" and c["by"] is None)
+    assert seen["denominator"] == _recorded_child_seen(db)  # every episode counted, once
+    proc = _start_load(big_episodes, db, key)  # the next load clears the killed writer's copy and lands
+    out, err = proc.communicate(timeout=LOAD_TIMEOUT)
+    assert proc.returncode == 0 and out.startswith(("loaded", "unchanged")), err
+    assert _leftovers(db) == []
+
+
+@pytest.mark.slow
 def test_sigkill_during_load_leaves_previous_or_complete_data(sample_db, big_episodes, tmp_path):
     folder = tmp_path / "data"
     folder.mkdir()

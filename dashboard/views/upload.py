@@ -7,7 +7,7 @@ import streamlit as st
 from dashboard import components as ui
 from dashboard import data
 from pipelines import access, audit_trail, quality
-from pipelines.loader import load_file
+from pipelines.loader import load_files
 from pipelines.schema import KINDS
 from pipelines.sources import registry
 from pipelines.store import read_connection
@@ -37,21 +37,27 @@ if files and st.button("Validate and load", type="primary", key="upload_go"):
         if mapping is not None:  # kept under its own name: every message about it names it so
             mapping_path = Path(held) / Path(mapping.name).name
             mapping_path.write_bytes(mapping.getbuffer())
-        for n, upload in enumerate(files):
-            progress.progress(n / len(files), text=f"Loading {upload.name}")
+        paths = []
+        for upload in files:
             if upload.size > limit_mb * 1024 * 1024:
                 st.error(f"{upload.name}: {upload.size / 1048576:.0f} MB is over the {limit_mb} MB limit; "
                          "nothing was loaded.")
                 continue
-            with tempfile.TemporaryDirectory() as tmp:
-                path = Path(tmp) / Path(upload.name).name
-                path.write_bytes(upload.getbuffer())
-                access.authorise_home(view.who, action="load")
-                results.append(load_file(path, view.settings, None if kind == "detect" else kind, upload.name,
-                                         mapping=mapping_path))
-                r = results[-1]
-                audit_trail.record(view.settings.audit_db, view.who.user, view.who.role, "load", file=r.file,
-                                   kind=r.kind, status=r.status, load_id=r.load_id)
+            paths.append(Path(held) / f"{len(paths)}" / Path(upload.name).name)
+            paths[-1].parent.mkdir()
+            paths[-1].write_bytes(upload.getbuffer())
+        if paths:
+            access.authorise_home(view.who, action="load")
+            steps = iter(range(1, 1000))  # each file reads, checks, stores; then one build and publish
+
+            def show(message: str) -> None:
+                progress.progress(min(next(steps) / (4 * len(paths) + 2), 0.95), text=message)
+
+            results = load_files(paths, view.settings, None if kind == "detect" else kind, mapping_path,
+                                 names=[p.name for p in paths], progress=show)
+        for r in results:
+            audit_trail.record(view.settings.audit_db, view.who.user, view.who.role, "load", file=r.file,
+                               kind=r.kind, status=r.status, load_id=r.load_id)
     progress.progress(1.0, text="Done")
     st.cache_data.clear()
     for r in results:

@@ -7,7 +7,7 @@
 INSERT INTO dim_child BY NAME
 SELECT DISTINCT n.child_key, 'NOBT' AS ethnicity, 'Not known' AS ethnic_group, 'U' AS sex,
        0 AS agencies_with_known_ethnicity, 0 AS known_groups
-FROM (SELECT child_key FROM landing_episodes WHERE load_id = $load_id
-      UNION SELECT child_key FROM landing_disclosures WHERE load_id = $load_id
-      UNION SELECT child_key FROM landing_referrals WHERE load_id = $load_id) n
+FROM (SELECT child_key FROM landing_episodes WHERE load_id >= list_min($load_ids) AND list_contains($load_ids, load_id)
+      UNION SELECT child_key FROM landing_disclosures WHERE load_id >= list_min($load_ids) AND list_contains($load_ids, load_id)
+      UNION SELECT child_key FROM landing_referrals WHERE load_id >= list_min($load_ids) AND list_contains($load_ids, load_id)) n
 WHERE NOT EXISTS (SELECT 1 FROM dim_child d WHERE d.child_key = n.child_key);
