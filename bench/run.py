@@ -4,6 +4,8 @@ Everything is compared with a baseline measured in the same run on the same
 machine (DuckDB's own read_csv of the same file), because shared machines are
 noisy. Results go to bench/results.json and bench/results.md. The CIN census XML section
 (bench/cin.py) is compared with a bare lxml iterparse of the same return; `--only cin` runs it alone.
+The partnership section (bench/partnership.py: the sample's six files, a 7-row file, a coded review,
+the release at the sample's size and at scale 0.3) runs alone with `--only partnership`.
 """
 from __future__ import annotations
 
@@ -17,7 +19,7 @@ import sys
 import time
 from pathlib import Path
 
-from bench import cin
+from bench import cin, partnership
 
 REPO = Path(__file__).resolve().parent.parent
 DATA = REPO / "bench" / "data"
@@ -179,8 +181,10 @@ def app_render(db: Path, repeats: int) -> dict:
 
 
 def markdown(r: dict) -> str:
-    if "national" not in r:  # only the CIN section has been run so far
-        return "\n".join([f"# Benchmark results ({r['when']}, {r['machine']})", *cin.markdown(r["cin"])])
+    if "national" not in r:  # only the sections run alone so far
+        return "\n".join([f"# Benchmark results ({r['when']}, {r['machine']})",
+                          *(cin.markdown(r["cin"]) if r.get("cin") else []),
+                          *(partnership.markdown(r["partnership"]) if r.get("partnership") else [])])
     big, small = r["national"], r["small"]
     lines = [f"# Benchmark results ({r['when']}, {r['machine']})", "",
              f"National scale: {big['loads']['children']['rows']:,} child records, "
@@ -209,20 +213,25 @@ def markdown(r: dict) -> str:
     if r.get("cin"):
         when = r["cin"].get("when", r["when"])
         lines += cin.markdown(r["cin"], f"; run {when}, after the rest" if when != r["when"] else "")
+    if r.get("partnership"):
+        when = r["partnership"].get("when", r["when"])
+        lines += [*partnership.markdown(r["partnership"]), ""] + ([f"(run {when}, after the rest)"] if when != r["when"] else [])
     return "\n".join(lines)
 
 
-def cin_only(children: int) -> None:
-    """`--only cin`: the CIN section alone, recorded beside the last full run's results (kept)."""
+def section_only(name: str, children: int) -> None:
+    """`--only cin|partnership`: one section alone, recorded beside the last full run's results (kept)."""
     DATA.mkdir(parents=True, exist_ok=True)
     path = REPO / "bench" / "results.json"
     result = json.loads(path.read_text()) if path.exists() else {
         "when": time.strftime("%Y-%m-%d %H:%M"), "machine": f"{platform.machine()}, {os.cpu_count()} cores"}
-    print(f"cin: {children:,} children", flush=True)
-    result["cin"] = {**cin.run(DATA, children), "when": time.strftime("%Y-%m-%d %H:%M")}
-    if "targets" in result:  # the full run's table: its CIN rows replaced by this run's
-        result["targets"] = [t for t in result["targets"] if not t["measure"].startswith("CIN")] + \
-            result["cin"].get("targets", [])
+    print(f"{name}:", flush=True)
+    old = result.get(name, {}).get("targets", [])
+    result[name] = {**(cin.run(DATA, children) if name == "cin" else partnership.run(DATA)),
+                    "when": time.strftime("%Y-%m-%d %H:%M")}
+    if "targets" in result:  # the full run's table: this section's rows replaced by this run's
+        mine = {t["measure"] for t in old} | {t["measure"] for t in result[name].get("targets", [])}
+        result["targets"] = [t for t in result["targets"] if t["measure"] not in mine] + result[name].get("targets", [])
     path.write_text(json.dumps(result, indent=1))
     (REPO / "bench" / "results.md").write_text(markdown(result))
     print(markdown(result))
@@ -233,11 +242,11 @@ def main() -> None:
     parser.add_argument("--scale", type=float, default=200, help="generator scale; 200 = 1M children, 10M episodes")
     parser.add_argument("--repeats", type=int, default=15)
     parser.add_argument("--no-render", action="store_true", help="skip the AppTest page renders")
-    parser.add_argument("--only", choices=("cin",), help="run one section alone, keeping the other results")
+    parser.add_argument("--only", choices=("cin", "partnership"), help="run one section alone, keeping the other results")
     parser.add_argument("--cin-children", type=int, default=100_000, help="children in the CIN census return")
     args = parser.parse_args()
-    if args.only == "cin":
-        return cin_only(args.cin_children)
+    if args.only:
+        return section_only(args.only, args.cin_children)
     DATA.mkdir(parents=True, exist_ok=True)
     result = {"when": time.strftime("%Y-%m-%d %H:%M"), "machine": f"{platform.machine()}, {os.cpu_count()} cores",
               "scale": args.scale}
@@ -257,6 +266,8 @@ def main() -> None:
             print(f"  one month's episodes ({info['rows']:,}) into the national database: {wall:.1f} s", flush=True)
     print(f"cin: {args.cin_children:,} children", flush=True)
     result["cin"] = cin.run(DATA, args.cin_children)
+    print("partnership:", flush=True)
+    result["partnership"] = partnership.run(DATA)
     if not args.no_render:
         sample = DATA / "sample.duckdb"
         load_all(REPO / "sample_data", sample)
@@ -277,7 +288,7 @@ def main() -> None:
         {"measure": f"ingest time growth for {rows:.1f}x rows", "value": f"{growth:.2f}x", "target": "<= 11x",
          "met": growth <= 11},
     ]
-    result["targets"] += result["cin"].get("targets", [])
+    result["targets"] += result["cin"].get("targets", []) + result["partnership"]["targets"]
     if result.get("render"):
         worst = max(v["median_ms"] for v in result["render"].values())
         result["targets"].append({"measure": "slowest page render (sample data)", "value": f"{worst} ms",

@@ -31,6 +31,7 @@ Var = tuple[Hashable, Key]  # (measure, cell)
 Expr = dict[Var, int]  # a linear combination of variables
 EPS = 1e-6
 BIG = 1e8  # a finite upper bound keeps every LP bounded; far above any count that matters
+FAR_COLUMNS = 1000  # below this many unknowns, simplex from scratch beats interior point's set-up
 
 
 @dataclass
@@ -213,7 +214,8 @@ class _LP:
                 known += c * self.model.values[v]
         self.h.changeColsCost(self.n, np.arange(self.n, dtype=np.int32), cost)
         self.h.changeObjectiveSense(highspy.ObjSense.kMaximize if maximise else highspy.ObjSense.kMinimize)
-        self.h.setOptionValue("solver", "ipm" if far or not self.solves else "simplex")
+        far = (far or not self.solves) and self.n >= FAR_COLUMNS
+        self.h.setOptionValue("solver", "ipm" if far else "simplex")
         self.h.run()
         self.solves += 1
         status = self.h.getModelStatus()

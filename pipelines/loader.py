@@ -28,7 +28,7 @@ from .schema import CHILD_KINDS, KINDS, Kind
 from .sources import Batch, Context, Part, open_file
 from . import stages
 from .stages import Progress
-from .store import landing_table, write_connection
+from .store import landing_table, read_connection, write_connection
 from .validation import MAX_SHOWN_VALUE, WITHHELD, Extras, kept_extras, validate
 
 __all__ = ["LoadResult", "load_file", "load_files", "WITHHELD"]
@@ -86,6 +86,9 @@ def load_files(paths: list[Path], settings: Settings, kind_name: str | None = No
     file; `progress(message)` hears the stage each file, then the write, is in."""
     names = names or [p.name for p in paths]
     say = progress or (lambda message: None)
+    if settings.db_path.exists():  # not ours (a CSV, a folder, an empty file): ValueError naming it, as readers get
+        with read_connection(settings.db_path):
+            pass
     results: list[LoadResult] = []
     write_timings: dict[str, float] = {}
     started = time.perf_counter()
@@ -94,11 +97,11 @@ def load_files(paths: list[Path], settings: Settings, kind_name: str | None = No
                           progress=lambda stage: say(STAGE_WORDS[stage])) as w:
             for path, name in zip(paths, names):
                 results.append(_ingest(w, path, name, settings, kind_name, mapping, say))
-    except (duckdb.Error, OSError, ValueError, ps.KeyProblem) as exc:  # the build, the publish or the swap
-        message = f"not saved: the write failed after reading ({_safe_error(exc)}); nothing changed"
+    except (duckdb.Error, OSError, ValueError) as exc:  # opening the copy, the build, the publish or the swap
+        message = f"not saved: the write failed ({_safe_error(exc)}); nothing changed"
+        results += [LoadResult(name, kind_name, "failed") for name in names[len(results):]]
         for r in results:
-            if r.status != "failed":
-                r.status, r.message = "failed", f"{r.file}: {message}"
+            r.status, r.message = "failed", f"{r.file}: {message}"
             _record_failure(r, settings, dt.datetime.now())
         return results
     for r in results:

@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from pipelines import protect, release
 from pipelines.generate import generate
-from pipelines.loader import load_file
+from pipelines.loader import load_file, load_files
 from pipelines.store import read_connection
 
 from attack import Query, attack, collect, every_query
@@ -29,8 +29,7 @@ THRESHOLD = 5
 def load_generated(folder: Path, seed: int, scale: float):
     generate(folder / "in", seed=seed, scale=scale)
     cfg = settings_in(folder)
-    for path in sorted((folder / "in").glob("*.csv")):
-        assert load_file(path, cfg).status == "loaded"
+    assert {r.status for r in load_files(sorted((folder / "in").glob("*.csv")), cfg)} == {"loaded"}
     return cfg
 
 
@@ -61,7 +60,7 @@ def test_small_extract_survives_the_attack(small):
     assert sum(1 for q, _ in shown if isinstance(q, Query)) > 20_000  # every breakdown, every filter
 
 
-@pytest.mark.parametrize("seed,scale", [(21, 0.3), (8, 0.01)])
+@pytest.mark.parametrize("seed,scale", [pytest.param(21, 0.3, marks=pytest.mark.slow), (8, 0.01)])
 def test_other_extracts_survive_the_attack(tmp_path, seed, scale):
     check(attack_all(load_generated(tmp_path, seed, scale))[0])
 
