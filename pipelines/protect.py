@@ -14,8 +14,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from . import audit as aud
-from .release import (PUBLIC_MEASURES, SCOPE_KEYS, UNITS, FactRelease, Figure, _has_units, _value, is_quality_key,
-                      is_source_key, key_text)
+from .release import (ALWAYS, KEY_ORDER, PUBLIC_MEASURES, SCOPE_KEYS, SPARSE, UNITS, FactRelease, Figure, _has_units,
+                      _value, closure, is_quality_key, is_source_key, key_text)
 from .suppression import is_small, revealed_counts
 
 
@@ -39,6 +39,32 @@ def _primary(fr: FactRelease, threshold: int) -> None:
                     counts = [(_value(fr, f.numerator, key), _value(fr, f.denominator, den_key)) for f in members]
                     if any(is_small(c, threshold) for c in revealed_counts(counts, members[0].family_kind)):
                         hidden.add(key)
+
+
+def _drop_mostly_hidden(fr: FactRelease) -> None:
+    """A breakdown within one year, agency or partnership more than a quarter of whose figures primary
+    suppression hides is left out like a sparse table: it would show little but 'c', and at a
+    partnership's size such tables are most of what the audit has to bound (ethnicity codes by agency
+    and year: 14 s of a 16 s release on the sample). Whole-period breakdowns, ethnic groups and
+    months are always kept."""
+    by_table: dict[frozenset, list[aud.Key]] = defaultdict(list)
+    for key in fr.cells:
+        by_table[frozenset(d for d, _ in key)].append(key)
+    scoped = {"reporting_year", "agency", "partnership"}
+    for table, keys in by_table.items():
+        if (not table & scoped or "month" in table or "source" in table
+                or table - set(SCOPE_KEYS) <= closure(ALWAYS, fr.fact)):
+            continue
+        figures = [f for f in fr.figures if not f.quality]
+        hidden = sum(k in fr.hidden[f.group] for f in figures for k in keys)
+        if hidden > SPARSE * len(figures) * len(keys):
+            fr.tables.discard(table)
+            fr.sparse.append(sorted(table, key=KEY_ORDER.index))
+            for k in keys:
+                del fr.cells[k]
+                for cells in fr.hidden.values():
+                    cells.discard(k)
+    fr.sparse.sort()
 
 
 def _lines(fr: FactRelease) -> dict[str, list[tuple[aud.Key, list[aud.Key]]]]:
@@ -270,6 +296,7 @@ def protect(fr: FactRelease, threshold: int, max_rounds: int = 60) -> FactSummar
     """Primary suppression, then secondary until the audit passes (or the fact is withheld)."""
     fr.hidden = {f.group: set() for f in fr.figures}
     _primary(fr, threshold)
+    _drop_mostly_hidden(fr)
     primary = _figure_cells_hidden(fr)
     lines = _lines(fr)
     result, rounds, seen, safe, checked, lps, seconds = None, 0, defaultdict(int), set(), 0, 0, 0.0
