@@ -116,7 +116,7 @@ def cmd_load(args: argparse.Namespace) -> int:
     for result in results:
         _audit(cfg, "load", file=result.file, kind=result.kind, status=result.status, load_id=result.load_id)
         print(result.summary(), flush=True)
-    if results and "publish" in results[-1].timings:
+    if tty and results and "publish" in results[-1].timings:
         t = results[-1].timings
         print(f"figures built in {t['build']:.1f} s and the protected release published in {t['publish']:.1f} s",
               file=sys.stderr)

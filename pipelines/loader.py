@@ -98,10 +98,9 @@ def load_files(paths: list[Path], settings: Settings, kind_name: str | None = No
             for path, name in zip(paths, names):
                 results.append(_ingest(w, path, name, settings, kind_name, mapping, say))
     except (duckdb.Error, OSError, ValueError) as exc:  # opening the copy, the build, the publish or the swap
-        message = f"not saved: the write failed ({_safe_error(exc)}); nothing changed"
         results += [LoadResult(name, kind_name, "failed") for name in names[len(results):]]
         for r in results:
-            r.status, r.message = "failed", f"{r.file}: {message}"
+            r.status, r.message = "failed", f"{r.file}: could not be loaded: {_safe_error(exc)}; nothing was saved"
             _record_failure(r, settings, dt.datetime.now())
         return results
     for r in results:

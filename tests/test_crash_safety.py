@@ -48,6 +48,15 @@ def _start_load(path: Path, db: Path, key: Path, progress: bool = False) -> subp
                             cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
+def _reap(proc: subprocess.Popen) -> None:
+    """A killed (or finished) loader waited for, and its pipes closed."""
+    if proc.poll() is None:
+        proc.kill()
+        proc.wait()
+    proc.stdout.close()
+    proc.stderr.close()
+
+
 def _leftovers(db: Path) -> list[Path]:
     return sorted(db.parent.glob(f".{db.name}.*.tmp*"))
 
@@ -128,22 +137,25 @@ def big_episodes(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def states(sample_db, big_episodes, tmp_path_factory) -> tuple[Path, Path, dict, dict]:
-    """The sample database and key, and its fingerprints before and after one complete load of big_episodes."""
+def states(sample_db, big_episodes, tmp_path_factory) -> tuple[Path, Path, dict, dict, float]:
+    """The sample database and key, its fingerprints before and after one complete load of big_episodes,
+    and how long that load took."""
     folder = tmp_path_factory.mktemp("states")
     pristine, key, db = folder / "pristine.duckdb", folder / "pseudonymisation.key", folder / "after.duckdb"
     shutil.copyfile(sample_db.db_path, pristine)
     shutil.copy2(sample_db.key_path, key)  # keeps mode 0600
     shutil.copyfile(pristine, db)
     before = fingerprint(db)
+    t0 = time.monotonic()
     proc = _start_load(big_episodes, db, key)
     out, err = proc.communicate(timeout=LOAD_TIMEOUT)
+    duration = time.monotonic() - t0
     assert proc.returncode == 0, err
     assert out.startswith("loaded"), out
     after = fingerprint(db)
     assert classify(after, before, after) == "after"
     assert after["landing_episodes"][0] > before["landing_episodes"][0]
-    return pristine, key, before, after
+    return pristine, key, before, after, duration
 
 
 STAGES = ("reading", "checking", "storing", "building", "publishing", "saving")
@@ -151,7 +163,7 @@ STAGES = ("reading", "checking", "storing", "building", "publishing", "saving")
 
 @pytest.mark.parametrize("stage", STAGES)
 def test_a_load_killed_in_each_stage_leaves_previous_or_complete_data(states, big_episodes, tmp_path, stage):
-    pristine, key, before, after = states
+    pristine, key, before, after, _ = states
     db = tmp_path / "partnership.duckdb"
     shutil.copyfile(pristine, db)
     proc = _start_load(big_episodes, db, key, progress=True)
@@ -164,11 +176,7 @@ def test_a_load_killed_in_each_stage_leaves_previous_or_complete_data(states, bi
                 break
         proc.wait(timeout=LOAD_TIMEOUT)
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-        proc.stdout.close()
-        proc.stderr.close()
+        _reap(proc)
     assert any(stage in h for h in heard), f"the load never said it was {stage}: {heard}"
     state = classify(fingerprint(db), before, after)
     assert state == "before" or stage == "saving", f"killed while {stage}, yet the new data landed"
@@ -183,26 +191,11 @@ def test_a_load_killed_in_each_stage_leaves_previous_or_complete_data(states, bi
 
 
 @pytest.mark.slow
-def test_sigkill_during_load_leaves_previous_or_complete_data(sample_db, big_episodes, tmp_path):
+def test_sigkill_during_load_leaves_previous_or_complete_data(states, big_episodes, tmp_path):
+    pristine, key, before, after, duration = states
     folder = tmp_path / "data"
     folder.mkdir()
-    db, key = folder / "partnership.duckdb", folder / "pseudonymisation.key"
-    pristine = tmp_path / "pristine.duckdb"
-    shutil.copyfile(sample_db.db_path, pristine)
-    shutil.copy2(sample_db.key_path, key)  # keeps mode 0600
-    shutil.copyfile(pristine, db)
-    before = fingerprint(db)
-
-    # One complete load: how long it takes, and what the database looks like after it.
-    t0 = time.monotonic()
-    proc = _start_load(big_episodes, db, key)
-    out, err = proc.communicate(timeout=LOAD_TIMEOUT)
-    duration = time.monotonic() - t0
-    assert proc.returncode == 0, err
-    assert out.startswith("loaded"), out
-    after = fingerprint(db)
-    assert classify(after, before, after) == "after"
-    assert after["landing_episodes"][0] > before["landing_episodes"][0]
+    db = folder / "partnership.duckdb"
     shutil.copyfile(pristine, db)
     assert fingerprint(db) == before
 
@@ -220,11 +213,7 @@ def test_sigkill_during_load_leaves_previous_or_complete_data(sample_db, big_epi
             os.kill(proc.pid, signal.SIGKILL)  # not waited for yet, so the pid is still this process (or its zombie)
             exited = proc.wait(timeout=LOAD_TIMEOUT) == 0  # it had finished before the kill
         finally:
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
-            proc.stdout.close()
-            proc.stderr.close()
+            _reap(proc)
 
         now = fingerprint(db)  # opens read-only, checks the loads accounting
         state = classify(now, before, after)
