@@ -91,10 +91,11 @@ def write(settings: Settings, timings: dict[str, float] | None = None, compact: 
         facts = build(con, w.changes, settings)
         timings["build"] = round(time.perf_counter() - clock, 3)
         clock = time.perf_counter()
-        if publish_release and (facts is None or facts or release.is_stale(con)):
+        stale = release.is_stale(con)  # an earlier write skipped publishing: every fact may have changed
+        if publish_release and (facts is None or facts or stale):
             if progress:
                 progress("publish")
-            w.release = publish(con, facts, settings, reuse=not w.changes.everything)
+            w.release = publish(con, None if stale else facts, settings, reuse=not w.changes.everything)
         elif not publish_release and (facts is None or facts):
             release.mark_stale(con)
         timings["publish"] = round(time.perf_counter() - clock, 3)
