@@ -72,7 +72,7 @@ def reference(model: aud.Model, threshold: int) -> dict[str, tuple[float, float]
     return found
 
 
-@pytest.fixture(scope="module", params=[(3, 0.01), (21, 0.02)], ids=["scale0.01", "scale0.02"])
+@pytest.fixture(scope="module", params=[(3, 0.005), (21, 0.01)], ids=["scale0.005", "scale0.01"])
 def partnership(request, tmp_path_factory):
     seed, scale = request.param
     folder = tmp_path_factory.mktemp(f"partnership{scale}")
