@@ -165,33 +165,12 @@ class _LP:
     """One independent part of the problem, solved repeatedly with HiGHS (warm-started)."""
 
     def __init__(self, model: Model, unknown: list[Var], rows: list[Row], lower: list[float]):
-        self.model, self.index = model, {v: i for i, v in enumerate(unknown)}
+        self.model, self.index, self.rows = model, {v: i for i, v in enumerate(unknown)}, rows
         n = self.n = len(unknown)
-        # A constraint on one unknown is a bound on it, not a row: a third of the rows, which every
-        # warm-started solve would otherwise carry (presolve runs only on the first).
-        low, high = np.array(lower, float), np.full(n, BIG)
-        self.bound_by: list[dict[int, tuple]] = [{}, {}]  # column -> published terms holding its lower, upper bound
-        self.rows = []
-        for r in rows:
-            if len(r[0]) > 1:
-                self.rows.append(r)
-                continue
-            (j,), (c,) = r[0], r[1]
-            for side, value in ((0, r[2]), (1, r[3])):  # c*x >= r[2], c*x <= r[3]
-                if abs(value) == highspy.kHighsInf:
-                    continue
-                upper = (side == 1) == (c > 0)
-                limit = value / c
-                if upper and limit < high[j]:
-                    high[j], self.bound_by[1][j] = limit, tuple(r[4])
-                elif not upper and limit > low[j]:
-                    low[j], self.bound_by[0][j] = limit, tuple(r[4])
         self.h = _quiet_highs()
         self.h.setOptionValue("simplex_strategy", 4)  # primal: each new objective starts from a feasible basis (25x faster)
-        self.h.addCols(n, np.zeros(n), low, high, 0, np.array([], np.int32),
+        self.h.addCols(n, np.zeros(n), np.array(lower), np.full(n, BIG), 0, np.array([], np.int32),
                        np.array([], np.int32), np.array([], np.float64))
-        self.low, self.high = low, high
-        rows = self.rows
         if rows:
             starts = np.cumsum([0] + [len(r[0]) for r in rows[:-1]]).astype(np.int32)
             indices = np.array([i for r in rows for i in r[0]], np.int32)
@@ -225,15 +204,9 @@ class _LP:
         return float(cost @ x) + known, x
 
     def binding(self) -> tuple[Var, ...]:
-        """Published variables in the constraints that hold the last optimum where it is (rows, and
-        the bounds that stand for one-unknown constraints)."""
-        solution = self.h.getSolution()
-        held = [v for r, d in zip(self.rows, solution.row_dual) if abs(d) > EPS for v in r[4]]
-        for j in np.flatnonzero(np.abs(np.array(solution.col_dual)) > EPS).tolist():
-            x = solution.col_value[j]
-            side = 1 if abs(x - self.high[j]) <= abs(x - self.low[j]) else 0
-            held += self.bound_by[side].get(j, ())
-        return tuple(dict.fromkeys(held))
+        """Published variables in the constraints that hold the last optimum where it is."""
+        duals = self.h.getSolution().row_dual
+        return tuple(dict.fromkeys(v for r, d in zip(self.rows, duals) if abs(d) > EPS for v in r[4]))
 
 
 def audit(model: Model, threshold: int, seed: int = 0, known_safe: set[str] = frozenset()) -> AuditResult:

@@ -2,8 +2,8 @@
 
 A source (pipelines/sources) turns the file into contract-shaped tables, one per kind; the
 rest happens here, the same for every source. The files of one command share one write on a copy
-of the database (stages.py, store.py), each in a transaction of its own: a file's valid rows and
-its accounting land together or not at all, and the write lands whole or not at all.
+of the database (stages.py, store.py): a file's valid rows and its accounting land together or not
+at all (a failed file's rows are deleted again by load id), and the write lands whole or not at all.
 """
 from __future__ import annotations
 
@@ -79,8 +79,8 @@ def load_file(path: Path, settings: Settings, kind_name: str | None = None, disp
 def load_files(paths: list[Path], settings: Settings, kind_name: str | None = None, mapping: Path | None = None,
                names: list[str] | None = None, progress: Progress | None = None,
                publish: bool = True) -> list[LoadResult]:
-    """Load files in one write: each is ingested in a transaction of its own (a bad file is recorded
-    as failed and the others go on), then marts, cubes and the protected release are built and
+    """Load files in one write: each is ingested in turn (a bad file is recorded as failed, its rows
+    taken out again, and the others go on), then marts, cubes and the protected release are built and
     published once (stages.py), and the whole write replaces the live database in one step.
     Never raises for bad input: a failed result names the problem. `mapping` is an agency mapping
     file; `progress(message)` hears the stage each file, then the write, is in."""
@@ -115,7 +115,8 @@ STAGE_WORDS = {"build": "building marts and cubes", "publish": "publishing the p
 
 def _ingest(w: stages.Write, path: Path, name: str, settings: Settings, kind_name: str | None,
             mapping: Path | None, say: Progress) -> LoadResult:
-    """One file into the landing tables, in a transaction of its own; the write hears what changed."""
+    """One file into the landing tables; a file that fails leaves nothing of itself behind (its rows are
+    deleted again by load id), and the write hears what changed."""
     started = dt.datetime.now()
     timings: dict[str, float] = {}
     context = Context(name, kind_name, mapping)
@@ -141,22 +142,26 @@ def _ingest(w: stages.Write, path: Path, name: str, settings: Settings, kind_nam
             return result
         with _timed(timings, "read"):
             opened = open_file(path, context)
-        con.begin()
+        loading = _Loading(con, _next_load_id(con), name, settings, timings, say)
         try:
             with _timed(timings, "write"):
-                loading = _Loading(con, _next_load_id(con), name, settings, timings, say)
                 try:
                     loading.run(opened.batches)
                 except NotPlain:  # a late slice needs CSV's quoting rules: start again with the full reader
                     loading.discard()
                     loading.run(open_file(path, dataclasses.replace(context, whole=True)).batches)
                 say(f"{name}: storing")
-                result = loading.finish(opened.source.name)
-                _record_load(con, result, digest, started)
-            con.commit()
-        except BaseException:
-            con.rollback()
-            raise
+                con.begin()  # settling replaces other loads' rows: all of it, with the accounting, or none
+                try:
+                    result = loading.finish(opened.source.name)
+                    _record_load(con, result, digest, started)
+                    con.commit()
+                except BaseException:
+                    con.rollback()
+                    raise
+        except (FileProblem, ps.KeyProblem, pl.exceptions.PolarsError, duckdb.Error, OSError):
+            loading.discard()  # the appends commit as they go (one transaction round a national file held it
+            raise              # in memory: 2.7 GB against 1.5 GB), so a failed file's rows are taken out again
         w.record(stages.Changes(frozenset(loading.kinds), (result.load_id,) if loading.replaced == 0 else ()))
         timings["ingest"] = round((dt.datetime.now() - started).total_seconds(), 3)
         return result

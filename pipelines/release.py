@@ -334,8 +334,10 @@ def _digest(context: str, fr: FactRelease) -> str:
 
 
 def _exists(con: duckdb.DuckDBPyConnection, fact: Fact) -> bool:
+    """Whether the loaded data has any row for the fact (its cube's, where it has one)."""
     try:
-        return con.execute(f"SELECT EXISTS (SELECT 1 FROM {cube_name(fact) if fact.cube else fact.name})").fetchall()[0][0]
+        source = cube_name(fact) if fact.cube else fact.name
+        return con.execute(f"SELECT EXISTS (SELECT 1 FROM {source})").fetchall()[0][0]
     except duckdb.CatalogException:
         return False
 

@@ -115,3 +115,29 @@ def test_without_publishing_default_output_waits_for_the_release(extract, tmp_pa
     shutil.copy2(cfg.key_path, published.key_path)
     load_files(files, published)
     assert release_of(cfg.db_path) == release_of(published.db_path)
+
+
+def test_a_file_failing_after_its_rows_were_stored_leaves_none_of_them(extract, tmp_path, monkeypatch):
+    """Rows are appended as they are checked; a file that fails after that (here: while settling) has
+    them taken out again, and the command's other files still land."""
+    from pipelines import loader
+
+    cfg = settings_in(tmp_path)
+    finish = loader._Loading.finish
+
+    def failing(self, source):
+        if self.name == "episodes.csv":
+            raise duckdb.IOException("disk full (simulated)")
+        return finish(self, source)
+
+    monkeypatch.setattr(loader._Loading, "finish", failing)
+    files = [extract / "children.csv", extract / "episodes.csv", extract / "disclosures.csv"]
+    assert [r.status for r in load_files(files, cfg)] == ["loaded", "failed", "loaded"]
+    con = duckdb.connect(str(cfg.db_path), read_only=True)
+    try:
+        assert con.execute("SELECT count(*) FROM landing_episodes").fetchone()[0] == 0
+        assert con.execute("SELECT count(*) FROM landing_children").fetchone()[0] > 0
+        assert con.execute("SELECT status FROM loads ORDER BY load_id").fetchall() == [
+            ("loaded",), ("failed",), ("loaded",)]
+    finally:
+        con.close()
