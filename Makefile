@@ -43,14 +43,16 @@ $(AXE): package.json $(wildcard package-lock.json)
 
 # Three tiers (pyproject's markers): `make test` is the fast one, run all the time (under 10 minutes);
 # the slow tier (long crash-safety, attacks on larger extracts) and the browser tier run in CI (.ci/run).
-# --durations keeps the slowest tests in sight in every run.
+# The first two use every core (pytest-xdist; the slow tier a file per worker, so each file's costly
+# fixtures are built once); the browser tier runs one test at a time. --durations keeps the slowest
+# tests in sight in every run.
 PYTEST := $(PY) -m pytest -q --durations=15
 
 test: setup
-	$(PYTEST) -m "not slow and not e2e"
+	$(PYTEST) -n auto -m "not slow and not e2e"
 
 test-slow: setup
-	$(PYTEST) -m "slow and not e2e"
+	$(PYTEST) -n auto --dist loadfile -m "slow and not e2e"
 
 test-e2e: setup browser
 	$(PYTEST) -m e2e

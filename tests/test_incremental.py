@@ -8,7 +8,7 @@ import pytest
 
 from pipelines.catalogue import catalogue
 from pipelines.cubes import cube_name, group_columns
-from pipelines.loader import load_file
+from pipelines.loader import load_file, load_files
 from pipelines.store import read_connection
 
 from conftest import SAMPLE_DATA, run_cli
@@ -51,8 +51,8 @@ def month_split(tmp_path):
 
 def test_a_month_of_new_episodes_appends_and_equals_a_full_rebuild(cfg, month_split):
     base, month = month_split
-    for path in (SAMPLE_DATA / "children.csv", SAMPLE_DATA / "reviews.csv", base):
-        assert load_file(path, cfg).status == "loaded"
+    assert {r.status for r in load_files([SAMPLE_DATA / "children.csv", SAMPLE_DATA / "reviews.csv", base], cfg)} \
+        == {"loaded"}
     with read_connection(cfg.db_path) as con:
         children_before, cube_before = rows(con, "dim_child"), rows(con, cube_name(EPISODE_FACT))
     result = load_file(month, cfg)
@@ -72,8 +72,7 @@ def test_a_month_of_new_episodes_appends_and_equals_a_full_rebuild(cfg, month_sp
 
 def test_a_resend_that_replaces_rows_rebuilds_in_full(cfg, month_split):
     base, month = month_split
-    for path in (SAMPLE_DATA / "children.csv", base, month):
-        assert load_file(path, cfg).status == "loaded"
+    assert {r.status for r in load_files([SAMPLE_DATA / "children.csv", base, month], cfg)} == {"loaded"}
     changed = pl.read_csv(month, infer_schema=False).with_columns(pl.lit("N").alias("voice_recorded"))
     changed.write_csv(month.with_name("episodes_month_corrected.csv"))
     result = load_file(month.with_name("episodes_month_corrected.csv"), cfg)
