@@ -198,7 +198,7 @@ def markdown(r: dict) -> str:
         lines += ["", f"## One month's episodes ({big['month']['rows']:,}) into the national database: phases (seconds)",
                   "", "| phase | seconds |", "|---|---|"]
         lines += [f"| {k} | {v} |" for k, v in big["month"]["phases"].items()]
-    lines += ["", "## Protected release at national scale (built and audited inside each load)", "",
+    lines += ["", "## Protected release at national scale (as the last load published it)", "",
               "| fact | cells | small | hidden | audit rounds | seconds (of which LP audit) | passed |",
               "|---|---|---|---|---|---|---|"]
     lines += [f"| {f['fact']} | {f['cells']:,} | {f['hidden_primary'] / max(f['cells'], 1):.1%} | "
