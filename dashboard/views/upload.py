@@ -1,4 +1,5 @@
 """Load data: upload extracts, validate and load them, and see the accounting."""
+import itertools
 import tempfile
 from pathlib import Path
 
@@ -43,15 +44,14 @@ if files and st.button("Validate and load", type="primary", key="upload_go"):
                 st.error(f"{upload.name}: {upload.size / 1048576:.0f} MB is over the {limit_mb} MB limit; "
                          "nothing was loaded.")
                 continue
-            paths.append(Path(held) / f"{len(paths)}" / Path(upload.name).name)
-            paths[-1].parent.mkdir()
+            paths.append(Path(tempfile.mkdtemp(dir=held)) / Path(upload.name).name)  # a folder each: names may repeat
             paths[-1].write_bytes(upload.getbuffer())
         if paths:
             access.authorise_home(view.who, action="load")
-            steps = iter(range(1, 1000))  # each file reads, checks, stores; then one build and publish
+            steps = itertools.count(1)  # about four messages a file (read, check, store), then build and publish
 
             def show(message: str) -> None:
-                progress.progress(min(next(steps) / (4 * len(paths) + 2), 0.95), text=message)
+                progress.progress(min(next(steps) / (4 * len(paths) + 3), 0.95), text=message)
 
             results = load_files(paths, view.settings, None if kind == "detect" else kind, mapping_path,
                                  names=[p.name for p in paths], progress=show)
