@@ -100,7 +100,7 @@ def load_files(paths: list[Path], settings: Settings, kind_name: str | None = No
         results += [LoadResult(name, kind_name, "failed") for name in names[len(results):]]
         for r in results:
             r.status, r.message = "failed", f"{r.file}: could not be loaded: {_safe_error(exc)}; nothing was saved"
-            _record_failure(r, settings, dt.datetime.now())
+        _record_failures(results, settings)
         return results
     shared = sum(v for k, v in write_timings.items() if k != "marts")  # marts = build + publish, as benches report
     for r in results:
@@ -137,8 +137,7 @@ def _ingest(w: stages.Write, path: Path, name: str, settings: Settings, kind_nam
         if previous:
             result = LoadResult(name, previous, "unchanged",
                                 message="identical to the latest load of this kind; nothing changed")
-            result.load_id = _next_load_id(con)
-            _record_load(con, result, digest, started)
+            _record_new(con, result, digest, started)
             return result
         with _timed(timings, "read"):
             opened = open_file(path, context)
@@ -169,8 +168,7 @@ def _ingest(w: stages.Write, path: Path, name: str, settings: Settings, kind_nam
         result = LoadResult(name, kind_name, "failed", message=str(exc))
     except (pl.exceptions.PolarsError, duckdb.Error, OSError) as exc:
         result = LoadResult(name, kind_name, "failed", message=f"{name}: could not be loaded: {_safe_error(exc)}")
-    result.load_id = _next_load_id(con)
-    _record_load(con, result, None, started)
+    _record_new(con, result, None, started)
     return result
 
 
@@ -397,11 +395,18 @@ def _record_load(con: duckdb.DuckDBPyConnection, r: LoadResult, digest: str | No
                  r.status, r.message, started, dt.datetime.now(), r.source])
 
 
-def _record_failure(result: LoadResult, settings: Settings, started: dt.datetime) -> None:
-    """A failed load leaves its own trace in the loads table, and nothing else."""
+def _record_new(con: duckdb.DuckDBPyConnection, r: LoadResult, digest: str | None, started: dt.datetime) -> None:
+    """A load that stored nothing (unchanged, failed) gets the next id and its row in loads."""
+    r.load_id = _next_load_id(con)
+    _record_load(con, r, digest, started)
+
+
+def _record_failures(results: list[LoadResult], settings: Settings) -> None:
+    """The files of a write that failed leave their traces in loads (one write of their own) and nothing else."""
     try:
         with write_connection(settings) as con:
-            result.load_id = _next_load_id(con)
-            _record_load(con, result, None, started)
+            for r in results:
+                _record_new(con, r, None, dt.datetime.now())
     except (duckdb.Error, OSError) as exc:
-        result.message += f" (and the failure could not be recorded: {exc})"
+        for r in results:
+            r.message += f" (and the failure could not be recorded: {exc})"

@@ -14,8 +14,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from . import audit as aud
-from .release import (ALWAYS, KEY_ORDER, PUBLIC_MEASURES, SCOPE_KEYS, SPARSE, UNITS, FactRelease, Figure, _has_units,
-                      _value, closure, is_quality_key, is_source_key, key_text)
+from .release import (ALWAYS, PUBLIC_MEASURES, SCOPE_KEYS, SPARSE, UNITS, FactRelease, Figure, _has_units, _value,
+                      closure, is_quality_key, is_source_key, key_text, leave_out, tables_of)
 from .suppression import is_small, revealed_counts
 
 
@@ -47,24 +47,15 @@ def _drop_mostly_hidden(fr: FactRelease) -> None:
     partnership's size such tables are most of what the audit has to bound (ethnicity codes by agency
     and year: 14 s of a 16 s release on the sample). Whole-period breakdowns, ethnic groups and
     months are always kept."""
-    by_table: dict[frozenset, list[aud.Key]] = defaultdict(list)
-    for key in fr.cells:
-        by_table[frozenset(d for d, _ in key)].append(key)
     scoped = {"reporting_year", "agency", "partnership"}
-    for table, keys in by_table.items():
+    figures = [f for f in fr.figures if not f.quality]
+    for table, keys in tables_of(fr).items():
         if (not table & scoped or "month" in table or "source" in table
                 or table - set(SCOPE_KEYS) <= closure(ALWAYS, fr.fact)):
             continue
-        figures = [f for f in fr.figures if not f.quality]
         hidden = sum(k in fr.hidden[f.group] for f in figures for k in keys)
         if hidden > SPARSE * len(figures) * len(keys):
-            fr.tables.discard(table)
-            fr.sparse.append(sorted(table, key=KEY_ORDER.index))
-            for k in keys:
-                del fr.cells[k]
-                for cells in fr.hidden.values():
-                    cells.discard(k)
-    fr.sparse.sort()
+            leave_out(fr, table, keys)
 
 
 def _lines(fr: FactRelease) -> dict[str, list[tuple[aud.Key, list[aud.Key]]]]:

@@ -281,20 +281,30 @@ def _drop_sparse_tables(fr: FactRelease, threshold: int) -> None:
     ethnic group breakdown for the whole period always stays."""
     if not _has_units(fr.fact):
         return
-    by_table: dict[frozenset, list[aud.Key]] = defaultdict(list)
-    for key in fr.cells:
-        by_table[frozenset(d for d, _ in key)].append(key)
-    for table, keys in by_table.items():
+    for table, keys in tables_of(fr).items():
         if table <= set(SCOPE_KEYS) or table == closure(ALWAYS, fr.fact):  # with its parents (sample_group)
             continue
         if sum(is_small(fr.cells[k][UNITS], threshold) for k in keys) > SPARSE * len(keys):
-            fr.tables.discard(table)
-            fr.sparse.append(sorted(table, key=KEY_ORDER.index))
-            for k in keys:
-                del fr.cells[k]
+            leave_out(fr, table, keys)
+
+
+def tables_of(fr: FactRelease) -> dict[frozenset, list[aud.Key]]:
+    """The release's cells by the table (the set of dimensions) each belongs to."""
+    by_table: dict[frozenset, list[aud.Key]] = defaultdict(list)
+    for key in fr.cells:
+        by_table[frozenset(d for d, _ in key)].append(key)
+    return by_table
+
+
+def leave_out(fr: FactRelease, table: frozenset, keys: list[aud.Key]) -> None:
+    """A table taken out of the release: its cells go, and it is listed as too sparse to publish."""
+    fr.tables.discard(table)
+    fr.sparse.append(sorted(table, key=KEY_ORDER.index))
     fr.sparse.sort()
-
-
+    for k in keys:
+        del fr.cells[k]
+        for hidden in fr.hidden.values():
+            hidden.discard(k)
 
 
 def _value(fr: FactRelease, measure_name: str, key: aud.Key) -> int:
